@@ -1,0 +1,178 @@
+"""A multilayer perceptron in NumPy alone: forward pass, backward pass and optimiser, written out.
+
+For a batch of B samples (one per row) and layers l = 1..L:
+
+    a_0 = x                                         (B, 784)
+    z_l = a_{l-1} W_l + b_l,   a_l = relu(z_l)      hidden layers, l < L
+    z_L = a_{L-1} W_L + b_L                         logits, (B, 10)
+    loss = 1/B sum_i [ logsumexp(z_L[i]) - z_L[i, y_i] ]
+
+Backward, with delta_l = d loss / d z_l:
+
+    delta_L     = (softmax(z_L) - onehot(y)) / B
+    dW_l        = a_{l-1}^T delta_l,     db_l = sum_i delta_l[i]
+    delta_{l-1} = (delta_l W_l^T) * [a_{l-1} > 0]
+
+SGD with momentum mu and weight decay wd, exactly as torch.optim.SGD computes it (decay on weights, not biases):
+
+    g = dW + wd W,    v = mu v + g,    W = W - lr v
+
+The training step works in buffers allocated once, so the hot loop is BLAS calls and in-place elementwise ops:
+one matrix product per layer forward, one for each weight gradient, one per hidden delta, and no gradient for x.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from stages.atomic import atomic_write
+from stages.errors import PipelineError
+
+
+class ModelFileError(PipelineError):
+    """A saved model is missing, truncated or not the network we expect."""
+
+
+class NumpyMLP:
+    """The parameters: weights (fan_in, fan_out) and biases, float32 unless built from float64 for checks."""
+
+    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.weights = [np.array(w) for w, _ in layers]
+        self.biases = [np.array(b) for _, b in layers]
+
+    def logits(self, x: np.ndarray) -> np.ndarray:
+        a = x
+        for weight, bias in zip(self.weights[:-1], self.biases[:-1]):
+            a = np.maximum(a @ weight + bias, 0)
+        return a @ self.weights[-1] + self.biases[-1]
+
+    def state(self) -> dict[str, np.ndarray]:
+        named = {f"weight_{i}": w for i, w in enumerate(self.weights)}
+        return named | {f"bias_{i}": b for i, b in enumerate(self.biases)}
+
+    def save(self, path: str | Path) -> None:
+        with atomic_write(path) as handle:
+            np.savez(handle, **self.state())
+
+    @classmethod
+    def load(cls, path: str | Path) -> NumpyMLP:
+        """Load weights saved by `save`, without pickle; any fault is a ModelFileError naming the file."""
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                count = len(archive.files) // 2
+                layers = [(archive[f"weight_{i}"], archive[f"bias_{i}"]) for i in range(count)]
+        except (OSError, ValueError, KeyError, EOFError) as error:
+            raise ModelFileError(f"{path}: not a readable NumPy model ({error}); run `dvc repro`") from error
+        for i, (weight, bias) in enumerate(layers):
+            previous = layers[i - 1][0].shape[1] if i else weight.shape[0]
+            if weight.ndim != 2 or bias.shape != (weight.shape[1],) or weight.shape[0] != previous:
+                raise ModelFileError(f"{path}: layer {i} has inconsistent shapes {weight.shape}, {bias.shape}")
+        return cls(layers)
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-sample softmax cross-entropy, computed stably: logsumexp(z) - z_y."""
+    peak = logits.max(axis=1, keepdims=True)
+    log_sum_exp = np.log(np.exp(logits - peak).sum(axis=1)) + peak[:, 0]
+    return log_sum_exp - logits[np.arange(len(labels)), labels]
+
+
+def evaluate(model: NumpyMLP, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of `model` on (x, y)."""
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(y), batch_size):
+        logits = model.logits(x[start : start + batch_size])
+        labels = y[start : start + batch_size]
+        loss_sum += float(cross_entropy(logits, labels).sum())
+        correct += int((logits.argmax(axis=1) == labels).sum())
+    return loss_sum / len(y), correct / len(y)
+
+
+class SGDTrainer:
+    """Trains a NumpyMLP in place: buffers sized for `batch_size`, reused by every step."""
+
+    def __init__(self, model: NumpyMLP, batch_size: int, momentum: float, weight_decay: float) -> None:
+        self.model = model
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        dtype = model.weights[0].dtype
+        widths = [w.shape[1] for w in model.weights]
+        self.x = np.empty((batch_size, model.weights[0].shape[0]), dtype)
+        self.activations = [np.empty((batch_size, n), dtype) for n in widths]  # a_1..a_{L-1}, then z_L
+        self.deltas = [np.empty((batch_size, n), dtype) for n in widths]
+        self.relu_masks = [np.empty((batch_size, n), bool) for n in widths[:-1]]
+        self.row_max = np.empty((batch_size, 1), dtype)
+        self.row_sum = np.empty((batch_size, 1), dtype)
+        self.grad_weights = [np.empty_like(w) for w in model.weights]
+        self.grad_biases = [np.empty_like(b) for b in model.biases]
+        self.velocity_weights = [np.zeros_like(w) for w in model.weights]
+        self.velocity_biases = [np.zeros_like(b) for b in model.biases]
+        self.scratch = [np.empty_like(w) for w in model.weights]
+
+    def train_epoch(
+        self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, lrs: np.ndarray
+    ) -> np.ndarray:
+        """One optimiser step per consecutive `batch_size` slice of `order`; returns the per-step losses."""
+        losses = np.empty(len(lrs))
+        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the caller, by step
+            for step, lr in enumerate(lrs):
+                index = order[step * batch_size : (step + 1) * batch_size]
+                xb = np.take(x, index, axis=0, out=self.x[: len(index)])
+                losses[step] = self.gradients(xb, y[index])
+                self.update(float(lr))
+        return losses
+
+    def gradients(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Forward and backward pass on one batch; fills grad_weights and grad_biases; returns the mean loss."""
+        n = len(y)
+        weights, biases = self.model.weights, self.model.biases
+        inputs = [x]  # a_0 .. a_{L-1}
+        for layer, (weight, bias) in enumerate(zip(weights, biases)):
+            z = np.matmul(inputs[-1], weight, out=self.activations[layer][:n])
+            z += bias
+            if layer < len(weights) - 1:
+                np.maximum(z, 0, out=z)
+                inputs.append(z)
+        logits = z
+
+        # softmax and loss, shifted by the row maximum so exp never overflows
+        peak = np.max(logits, axis=1, keepdims=True, out=self.row_max[:n])
+        logits -= peak
+        rows = np.arange(n)
+        shifted_true = logits[rows, y]
+        probs = np.exp(logits, out=self.deltas[-1][:n])
+        total = np.sum(probs, axis=1, keepdims=True, out=self.row_sum[:n])
+        loss = float(np.mean(np.log(total[:, 0]) - shifted_true))
+
+        delta = probs
+        delta /= total
+        delta[rows, y] -= 1.0
+        delta *= 1.0 / n
+        for layer in range(len(weights) - 1, -1, -1):
+            np.matmul(inputs[layer].T, delta, out=self.grad_weights[layer])
+            np.sum(delta, axis=0, out=self.grad_biases[layer])
+            if layer:
+                below = np.matmul(delta, weights[layer].T, out=self.deltas[layer - 1][:n])
+                mask = np.greater(inputs[layer], 0, out=self.relu_masks[layer - 1][:n])
+                np.multiply(below, mask, out=below)
+                delta = below
+        return loss
+
+    def update(self, lr: float) -> None:
+        """g = dW + wd W;  v = mu v + g;  W -= lr v   (biases without decay)."""
+        mu = self.momentum
+        for weight, grad, velocity, scratch in zip(
+            self.model.weights, self.grad_weights, self.velocity_weights, self.scratch
+        ):
+            np.multiply(weight, self.weight_decay, out=scratch)
+            scratch += grad
+            velocity *= mu
+            velocity += scratch
+            np.multiply(velocity, lr, out=scratch)
+            weight -= scratch
+        for bias, grad, velocity in zip(self.model.biases, self.grad_biases, self.velocity_biases):
+            velocity *= mu
+            velocity += grad
+            bias -= lr * velocity

@@ -1,0 +1,83 @@
+"""The report's figures, drawn with matplotlib and saved byte-for-byte reproducibly."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from stages.atomic import atomic_write  # noqa: E402
+from stages.training import EpochRecord  # noqa: E402
+
+COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
+LABELS = {"numpy": "NumPy", "torch": "PyTorch"}
+
+
+def save(figure: plt.Figure, path: str | Path) -> None:
+    """PNG without a software tag or timestamp: the same figure gives the same bytes."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, metadata={"Software": None})
+    plt.close(figure)
+    with atomic_write(path) as handle:
+        handle.write(buffer.getvalue())
+
+
+def curves(logs: dict[str, list[list[EpochRecord]]], path: str | Path) -> None:
+    """Train loss, val loss and val accuracy per epoch: the mean over seeds, with the min-max band."""
+    quantities = [("train_loss", "train loss"), ("val_loss", "validation loss"), ("val_accuracy", "val. accuracy")]
+    figure, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+    for ax, (column, title) in zip(axes, quantities):
+        for framework, runs in logs.items():
+            values = np.array([[getattr(r, column) for r in run] for run in runs])
+            epochs = np.arange(1, values.shape[1] + 1)
+            ax.plot(epochs, values.mean(axis=0), color=COLOURS[framework], label=LABELS[framework])
+            ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), color=COLOURS[framework], alpha=0.25)
+        ax.set(title=title, xlabel="epoch")
+        if column.endswith("loss"):
+            ax.set_yscale("log")
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    save(figure, path)
+
+
+def confusions(matrices: dict[str, np.ndarray], path: str | Path) -> None:
+    figure, axes = plt.subplots(1, len(matrices), figsize=(5.2 * len(matrices), 4.6), layout="constrained")
+    for ax, (framework, matrix) in zip(np.atleast_1d(axes), matrices.items()):
+        off_diagonal = matrix * (1 - np.eye(len(matrix), dtype=matrix.dtype))
+        ax.imshow(off_diagonal, cmap="Reds")
+        for (row, col), count in np.ndenumerate(matrix):
+            ax.text(col, row, str(count), ha="center", va="center", fontsize=7, color="gray" if row == col else "k")
+        ax.set(title=f"{LABELS[framework]} (errors shaded)", xlabel="predicted", ylabel="true")
+        ax.set_xticks(range(10))
+        ax.set_yticks(range(10))
+    save(figure, path)
+
+
+def digit_grid(images: np.ndarray, titles: list[str], path: str | Path, columns: int = 8) -> None:
+    rows = max(1, -(-len(images) // columns))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), layout="constrained")
+    for ax in np.ravel(axes):
+        ax.axis("off")
+    for ax, image, title in zip(np.ravel(axes), images, titles):
+        ax.imshow(image, cmap="gray_r")
+        ax.set_title(title, fontsize=8)
+    save(figure, path)
+
+
+def first_layer(weights: dict[str, np.ndarray], path: str | Path, units: int = 12) -> None:
+    """The first `units` hidden units' input weights of each model, drawn as 28x28 images."""
+    figure, axes = plt.subplots(len(weights), units, figsize=(1.1 * units, 1.3 * len(weights)), layout="constrained")
+    for row, (framework, weight) in zip(np.atleast_2d(axes), weights.items()):
+        for unit, ax in enumerate(row):
+            image = weight[:, unit].reshape(28, 28)
+            limit = np.abs(image).max()
+            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(LABELS[framework])
+    save(figure, path)

@@ -1,0 +1,164 @@
+"""report stage: the Markdown comparison of NumPy and PyTorch, with its figures.
+
+Reads the metrics, the training logs, the predictions and the first-layer weights; writes REPORT_DIR/README.md and
+the PNG figures beside it. Same inputs, same bytes: nothing here reads the clock or the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+
+from stages import cli, dataset, mlp_torch, plotting, training
+from stages.atomic import write_text
+from stages.comparison import verdict
+from stages.evaluate import FRAMEWORKS
+from stages.metrics import confusion_matrix
+from stages.mlp_numpy import NumpyMLP
+from stages.params import load_params
+
+FIGURES = "figures"
+
+
+def parameter_count(hidden: list[int]) -> int:
+    sizes = [784, *hidden, 10]
+    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+
+
+def first_layer_weights(models_dir: Path, seed: int, hidden: list[int]) -> dict[str, np.ndarray]:
+    numpy_model = NumpyMLP.load(models_dir / "numpy" / f"seed-{seed}.npz")
+    torch_layers = mlp_torch.to_layers(mlp_torch.load(models_dir / "torch" / f"seed-{seed}.pt", hidden))
+    return {"numpy": numpy_model.weights[0], "torch": torch_layers[0][0]}
+
+
+def both_wrong(predictions: np.lib.npyio.NpzFile, seed: int, limit: int) -> tuple[np.ndarray, list[str]]:
+    """Indices of test digits both frameworks' models of `seed` get wrong, with a caption each."""
+    labels = predictions["test_labels"]
+    numpy_pred, torch_pred = predictions[f"numpy_seed-{seed}"], predictions[f"torch_seed-{seed}"]
+    wrong = np.flatnonzero((numpy_pred != labels) & (torch_pred != labels))
+    captions = [f"true {labels[i]}\nNP {numpy_pred[i]} · PT {torch_pred[i]}" for i in wrong[:limit]]
+    return wrong, captions
+
+
+def pm(stats: dict[str, float], scale: float = 1.0, digits: int = 2) -> str:
+    return f"{stats['mean'] * scale:.{digits}f} ± {stats['std'] * scale:.{digits}f}"
+
+
+def markdown(params: dict, scores: dict, timings: dict, runs: dict, wrong_counts: tuple[int, int, int]) -> str:
+    train, model = params["train"], params["model"]
+    seeds, sigmas = len(train["seeds"]), params["report"]["tie_sigmas"]
+    n, t = scores["numpy"]["test"], scores["torch"]["test"]
+    nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
+    ns, ts = timings["numpy"], timings["torch"]
+    params_count = parameter_count(model["hidden"])
+    both, only_numpy, only_torch = wrong_counts
+    verdicts = [
+        verdict("Test accuracy", n["accuracy"], t["accuracy"], tie_sigmas=sigmas, seeds=seeds, unit=" pp", scale=100),
+        verdict("Test loss", n["loss"], t["loss"], tie_sigmas=sigmas, seeds=seeds, higher_is_better=False),
+        verdict(
+            "Training time per epoch",
+            ns["epoch_seconds"],
+            ts["epoch_seconds"],
+            tie_sigmas=sigmas,
+            seeds=seeds,
+            higher_is_better=False,
+            unit=" s",
+        ),
+    ]
+    schedule = {"cosine": f"cosine to {train['lr_min']:g}", "step": "step", "constant": "constant"}[train["schedule"]]
+    if train["schedule"] == "step":
+        schedule = f"x{train['gamma']:g} every {train['step_size']} epochs"
+    lines = [
+        "# NumPy vs PyTorch on MNIST",
+        "",
+        "The same multilayer perceptron, trained from the same initial weights on the same batches in the same order,",
+        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each. Figures are mean ± standard",
+        "deviation over seeds; a difference within the seed-to-seed spread is called a tie.",
+        "",
+        "| | NumPy | PyTorch |",
+        "|---|---:|---:|",
+        f"| test accuracy (%) | {pm(n['accuracy'], 100)} | {pm(t['accuracy'], 100)} |",
+        f"| test loss (cross-entropy) | {pm(n['loss'], digits=4)} | {pm(t['loss'], digits=4)} |",
+        f"| validation accuracy (%) | {pm(nv['accuracy'], 100)} | {pm(tv['accuracy'], 100)} |",
+        f"| validation loss | {pm(nv['loss'], digits=4)} | {pm(tv['loss'], digits=4)} |",
+        f"| train time per epoch (s, median epoch) | {pm(ns['epoch_seconds'], digits=3)} "
+        f"| {pm(ts['epoch_seconds'], digits=3)} |",
+        f"| samples / s | {pm(ns['samples_per_second'], digits=0)} | {pm(ts['samples_per_second'], digits=0)} |",
+        f"| parameters | {params_count:,} | {params_count:,} |",
+        "",
+        "## Verdict",
+        "",
+        *(f"- {line}" for line in verdicts),
+        "",
+        f"Test digits misclassified by the seed-{train['seeds'][0]} models: {both} by both, {only_numpy} by NumPy "
+        f"only, {only_torch} by PyTorch only.",
+        "",
+        "## Configuration",
+        "",
+        f"- Model: 784 → {' → '.join(map(str, model['hidden']))} → 10, ReLU, {model['init'].replace('_', ' ')} "
+        "initialisation, biases zero, softmax cross-entropy.",
+        f"- Optimiser: SGD, learning rate {train['lr']:g} ({schedule}, per step), momentum {train['momentum']:g}, "
+        f"weight decay {train['weight_decay']:g} on weights; batch size {train['batch_size']}, "
+        f"{train['epochs']} epochs.",
+        f"- Seeds: {', '.join(map(str, train['seeds']))}. Validation: {params['parse']['val_size']} images carved "
+        "from the training set, stratified; the test set is used for nothing but this report.",
+        *(
+            f"- {plotting.LABELS[f]}: {runs[f]['framework']}, BLAS {runs[f]['blas']}, {runs[f]['device']}, "
+            f"{runs[f]['threads']} threads."
+            for f in FRAMEWORKS
+        ),
+        "",
+        "## Figures",
+        "",
+        f"![Training curves]({FIGURES}/curves.png)",
+        "",
+        "Mean over seeds, band from the lowest to the highest seed.",
+        "",
+        f"![Confusion matrices]({FIGURES}/confusion.png)",
+        "",
+        f"![Test digits both models get wrong]({FIGURES}/misclassified.png)",
+        "",
+        f"![First-layer weights]({FIGURES}/first_layer.png)",
+        "",
+        "First-layer weights of the first hidden units, as 28x28 images: the two frameworks' look alike because",
+        "they start from the same weights and see the same batches.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("prepared_dir", type=Path)
+    parser.add_argument("models_dir", type=Path)
+    parser.add_argument("metrics_dir", type=Path)
+    parser.add_argument("predictions", type=Path)
+    parser.add_argument("report_dir", type=Path)
+    args = parser.parse_args()
+    params = load_params()
+    seeds, hidden = params["train"]["seeds"], params["model"]["hidden"]
+    scores = json.loads((args.metrics_dir / "scores.json").read_text())
+    timings = json.loads((args.metrics_dir / "timings.json").read_text())
+    runs = {f: json.loads((args.models_dir / f / "run.json").read_text()) for f in FRAMEWORKS}
+    logs = {f: [training.read_log(args.models_dir / f / f"seed-{s}.tsv") for s in seeds] for f in FRAMEWORKS}
+    figures = args.report_dir / FIGURES
+
+    plotting.curves(logs, figures / "curves.png")
+    with np.load(args.predictions, allow_pickle=False) as predictions:
+        labels = predictions["test_labels"].astype(np.int64)
+        matrices = {f: confusion_matrix(labels, predictions[f"{f}_seed-{seeds[0]}"].astype(np.int64)) for f in FRAMEWORKS}
+        wrong, captions = both_wrong(predictions, seeds[0], params["report"]["misclassified_shown"])
+        only = [int(((predictions[f"{f}_seed-{seeds[0]}"] != labels)).sum()) - len(wrong) for f in FRAMEWORKS]
+    plotting.confusions(matrices, figures / "confusion.png")
+    test_images = dataset.load_split(args.prepared_dir, "test").images
+    plotting.digit_grid(test_images[wrong[: len(captions)]], captions, figures / "misclassified.png")
+    plotting.first_layer(first_layer_weights(args.models_dir, seeds[0], hidden), figures / "first_layer.png")
+    text = markdown(params, scores, timings, runs, (len(wrong), only[0], only[1]))
+    write_text(args.report_dir / "README.md", text)
+
+
+if __name__ == "__main__":
+    cli.run(main)

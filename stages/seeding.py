@@ -1,0 +1,50 @@
+"""The one place that turns a seed into a starting point: initial weights and the order of batches.
+
+Both trainers call these functions, so NumPy and PyTorch start from the same weights and see the same batches;
+any difference in their results is the framework's, not the set-up's. Weights are laid out (fan_in, fan_out), as
+in `x @ W`; the torch trainer transposes them into `nn.Linear`'s (out, in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+INPUT_SIZE = 784
+NUM_CLASSES = 10
+
+# Distinct SeedSequence words keep the streams apart: the weights of seed 1 never share draws with the batches.
+_INIT_STREAM = 0
+_SHUFFLE_STREAM = 1
+
+
+def layer_sizes(hidden: Sequence[int]) -> list[int]:
+    return [INPUT_SIZE, *hidden, NUM_CLASSES]
+
+
+def initial_weights(hidden: Sequence[int], init: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """He (Kaiming) initialisation for ReLU networks: Var(W) = 2 / fan_in; biases zero. float32, (in, out)."""
+    rng = np.random.default_rng([seed, _INIT_STREAM])
+    sizes = layer_sizes(hidden)
+    layers = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        if init == "kaiming_uniform":
+            bound = np.float32(np.sqrt(6.0 / fan_in))
+            weight = rng.random((fan_in, fan_out), dtype=np.float32) * (2 * bound) - bound
+        elif init == "kaiming_normal":
+            weight = rng.standard_normal((fan_in, fan_out), dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))
+        else:
+            raise ValueError(f"unknown init {init!r}")
+        layers.append((weight, np.zeros(fan_out, dtype=np.float32)))
+    return layers
+
+
+def epoch_order(num_samples: int, seed: int, epoch: int) -> np.ndarray:
+    """The sample order of one epoch: a fresh permutation per epoch, every sample exactly once."""
+    return np.random.default_rng([seed, _SHUFFLE_STREAM, epoch]).permutation(num_samples)
+
+
+def batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Consecutive slices of `order`; the last batch is smaller when batch_size does not divide the epoch."""
+    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
