@@ -19,7 +19,7 @@ def verdict(
     The spread is the larger of the two sample standard deviations; a difference up to `tie_sigmas` times it is a
     tie. With a single seed there is no spread to compare against, so no winner is named.
     """
-    difference = (numpy_stats["mean"] - torch_stats["mean"]) * scale
+    difference = round((numpy_stats["mean"] - torch_stats["mean"]) * scale, 9)  # no float dust like 2e-14
     spread = max(numpy_stats["std"], torch_stats["std"]) * scale
     shown = f"{abs(difference):.3g}{unit}"
     if seeds < 2:

@@ -16,19 +16,21 @@ import numpy as np
 # cuBLAS needs this set before its first use to give deterministic results.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
 
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-from torch import nn  # noqa: E402
+import itertools
 
-from stages.atomic import atomic_write  # noqa: E402
-from stages.mlp_numpy import ModelFileError  # noqa: E402
-from stages.seeding import layer_sizes  # noqa: E402
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from stages.atomic import atomic_write
+from stages.mlp_numpy import ModelFileError
+from stages.seeding import layer_sizes
 
 
 def build(hidden: Sequence[int]) -> nn.Sequential:
     sizes = layer_sizes(hidden)
     layers: list[nn.Module] = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
     return nn.Sequential(*layers[:-1])
 

@@ -136,9 +136,7 @@ def _stream_verified(url: str, sha256: str, target: Path, timeout: float, sessio
         received = 0
         with (
             atomic_write(target) as out,
-            tqdm(
-                total=total, unit="B", unit_scale=True, desc=target.name, disable=not sys.stderr.isatty()
-            ) as progress,
+            tqdm(total=total, unit="B", unit_scale=True, desc=target.name, disable=not sys.stderr.isatty()) as progress,
         ):
             for chunk in response.iter_content(CHUNK_BYTES):
                 out.write(chunk)

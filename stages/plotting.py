@@ -8,11 +8,11 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from stages.atomic import atomic_write  # noqa: E402
-from stages.training import EpochRecord  # noqa: E402
+from stages.atomic import atomic_write
+from stages.training import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
 LABELS = {"numpy": "NumPy", "torch": "PyTorch"}

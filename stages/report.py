@@ -7,6 +7,7 @@ the PNG figures beside it. Same inputs, same bytes: nothing here reads the clock
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -19,13 +20,13 @@ from stages.evaluate import FRAMEWORKS
 from stages.metrics import confusion_matrix
 from stages.mlp_numpy import NumpyMLP
 from stages.params import load_params
+from stages.seeding import layer_sizes
 
 FIGURES = "figures"
 
 
 def parameter_count(hidden: list[int]) -> int:
-    sizes = [784, *hidden, 10]
-    return sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+    return sum(a * b + b for a, b in itertools.pairwise(layer_sizes(hidden)))
 
 
 def first_layer_weights(models_dir: Path, seed: int, hidden: list[int]) -> dict[str, np.ndarray]:
@@ -149,9 +150,11 @@ def main() -> None:
     plotting.curves(logs, figures / "curves.png")
     with np.load(args.predictions, allow_pickle=False) as predictions:
         labels = predictions["test_labels"].astype(np.int64)
-        matrices = {f: confusion_matrix(labels, predictions[f"{f}_seed-{seeds[0]}"].astype(np.int64)) for f in FRAMEWORKS}
+        matrices = {
+            f: confusion_matrix(labels, predictions[f"{f}_seed-{seeds[0]}"].astype(np.int64)) for f in FRAMEWORKS
+        }
         wrong, captions = both_wrong(predictions, seeds[0], params["report"]["misclassified_shown"])
-        only = [int(((predictions[f"{f}_seed-{seeds[0]}"] != labels)).sum()) - len(wrong) for f in FRAMEWORKS]
+        only = [int((predictions[f"{f}_seed-{seeds[0]}"] != labels).sum()) - len(wrong) for f in FRAMEWORKS]
     plotting.confusions(matrices, figures / "confusion.png")
     test_images = dataset.load_split(args.prepared_dir, "test").images
     plotting.digit_grid(test_images[wrong[: len(captions)]], captions, figures / "misclassified.png")

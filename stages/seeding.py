@@ -7,6 +7,7 @@ in `x @ W`; the torch trainer transposes them into `nn.Linear`'s (out, in).
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -28,7 +29,7 @@ def initial_weights(hidden: Sequence[int], init: str, seed: int) -> list[tuple[n
     rng = np.random.default_rng([seed, _INIT_STREAM])
     sizes = layer_sizes(hidden)
     layers = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+    for fan_in, fan_out in itertools.pairwise(sizes):
         if init == "kaiming_uniform":
             bound = np.float32(np.sqrt(6.0 / fan_in))
             weight = rng.random((fan_in, fan_out), dtype=np.float32) * (2 * bound) - bound

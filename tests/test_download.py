@@ -1,0 +1,142 @@
+"""The download stage over loopback HTTP: verified files, and refusal of anything else, under injected faults."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from stages.mnist_download import MNIST_SHA256, DownloadError, RetryPolicy, fetch, fetch_all, sources
+from tests.conftest import FAST_POLICY, ROOT
+from tests.loopback import LoopbackServer
+
+PAYLOAD = os.urandom(200_000)
+NAME = "payload.bin"
+SHA = hashlib.sha256(PAYLOAD).hexdigest()
+QUICK = RetryPolicy(timeout_seconds=0.5, retries=1, backoff_seconds=0.0)
+
+
+def fetch_from(server: LoopbackServer, mirrors: list[str], destination: Path) -> Path:
+    return fetch(NAME, SHA, [server.url(m) for m in mirrors], destination, QUICK)
+
+
+def test_real_mnist_files_arrive_verified(raw_dir: Path) -> None:
+    for name, sha256 in MNIST_SHA256.items():
+        assert hashlib.sha256((raw_dir / name).read_bytes()).hexdigest() == sha256
+    assert sorted(p.name for p in raw_dir.iterdir()) == sorted(MNIST_SHA256)
+
+
+def test_corrupted_mirror_is_refused_and_nothing_is_left(tmp_path: Path, mnist_files: dict[str, bytes]) -> None:
+    with LoopbackServer(mnist_files, {"corrupt": "wrong"}) as server, pytest.raises(DownloadError) as error:
+        fetch_all(tmp_path, [server.url("corrupt")], FAST_POLICY)
+    assert "train-images-idx3-ubyte.gz" in str(error.value)
+    assert "SHA-256" in str(error.value)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("fault", ["500", "404", "reset", "short", "wrong", "slow", "redirect"])
+def test_a_faulty_first_mirror_falls_through_to_a_good_one(tmp_path: Path, fault: str) -> None:
+    with LoopbackServer({NAME: PAYLOAD}, {"faulty": fault, "good": "ok"}) as server:
+        path = fetch_from(server, ["faulty", "good"], tmp_path)
+    assert path.read_bytes() == PAYLOAD
+    assert [p.name for p in tmp_path.iterdir()] == [NAME]
+
+
+@pytest.mark.parametrize(
+    ("fault", "cause"),
+    [
+        ("500", "HTTP 500"),
+        ("404", "HTTP 404"),
+        ("reset", "Error"),
+        ("short", "Error"),
+        ("wrong", "SHA-256"),
+        ("slow", "timed out after 0.5 s"),
+        ("redirect", "more than 5 redirects"),
+    ],
+)
+def test_every_source_failing_is_one_error_listing_each_source(tmp_path: Path, fault: str, cause: str) -> None:
+    with LoopbackServer({NAME: PAYLOAD}, {"faulty": fault}) as server:
+        with pytest.raises(DownloadError) as error:
+            fetch_from(server, ["faulty", "missing"], tmp_path)
+        message = str(error.value)
+    assert message.startswith(f"{NAME}: every source failed: ")
+    assert f"{server.url('faulty')} (" in message and cause in message
+    assert f"{server.url('missing')} (HTTP 404)" in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_transient_errors_are_retried_but_a_404_is_not(tmp_path: Path) -> None:
+    with LoopbackServer({NAME: PAYLOAD}, {"down": "500", "gone": "404"}) as server:
+        with pytest.raises(DownloadError):
+            fetch(NAME, SHA, [server.url("down"), server.url("gone")], tmp_path, RetryPolicy(5.0, 2, 0.0))
+        assert server.requests["down"] == 3
+        assert server.requests["gone"] == 1
+
+
+def test_mirror_env_is_tried_first_and_may_be_a_local_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "mirror"
+    folder.mkdir()
+    (folder / NAME).write_bytes(PAYLOAD)
+    assert sources(["https://a/", "https://b/"], {"MNIST_MIRROR": str(folder)}) == [
+        str(folder),
+        "https://a/",
+        "https://b/",
+    ]
+    path = fetch(NAME, SHA, [str(folder), "https://unreachable.invalid/"], tmp_path / "out", QUICK)
+    assert path.read_bytes() == PAYLOAD
+
+
+def test_local_folder_with_wrong_bytes_is_refused(tmp_path: Path) -> None:
+    (tmp_path / NAME).write_bytes(PAYLOAD[::-1])
+    with pytest.raises(DownloadError, match="SHA-256"):
+        fetch(NAME, SHA, [str(tmp_path)], tmp_path / "out", QUICK)
+    assert not (tmp_path / "out" / NAME).exists()
+
+
+def test_stage_killed_part_way_then_rerun_ends_with_correct_files(tmp_path: Path, mnist_files: dict) -> None:
+    """SIGKILL with half a file received leaves no file at the output path; the rerun completes it."""
+    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    out = tmp_path / "raw"
+    with LoopbackServer(mnist_files, {"stall": "stall", "good": "ok"}, slow_seconds=20) as server:
+        env = os.environ | {"MNIST_MIRROR": server.url("stall")}
+        process = subprocess.Popen([sys.executable, "-m", "stages.download", str(out)], cwd=tmp_path, env=env)
+        deadline = time.monotonic() + 20
+        while not any(out.glob(".*.tmp")) and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.05)
+        assert process.poll() is None and any(out.glob(".*.tmp")), "the download never got under way"
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        assert not any(out.glob("*.gz")), "a partial file stands at the output path"
+        rerun = subprocess.run(
+            [sys.executable, "-m", "stages.download", str(out)],
+            cwd=tmp_path,
+            env=os.environ | {"MNIST_MIRROR": server.url("good")},
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert rerun.returncode == 0, rerun.stderr
+    assert sorted(p.name for p in out.iterdir()) == sorted(MNIST_SHA256)
+
+
+def test_stage_failure_is_one_line_and_nonzero(tmp_path: Path) -> None:
+    params = textwrap.dedent((ROOT / "params.yaml").read_text()).replace(
+        "https://ossci-datasets.s3.amazonaws.com/mnist/", "http://127.0.0.1:9/"
+    )
+    params = params.replace("https://storage.googleapis.com/cvdf-datasets/mnist/", "http://127.0.0.1:9/b/")
+    params = params.replace("retries: 3", "retries: 0").replace("timeout_seconds: 30.0", "timeout_seconds: 1.0")
+    (tmp_path / "params.yaml").write_text(params)
+    result = subprocess.run(
+        [sys.executable, "-m", "stages.download", "raw"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "http://127.0.0.1:9/" in errors[0] and "Traceback" not in result.stderr
+    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
