@@ -23,6 +23,7 @@ one matrix product per layer forward, one for each weight gradient, one per hidd
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,7 @@ class NumpyMLP:
             with np.load(path, allow_pickle=False) as archive:
                 count = len(archive.files) // 2
                 layers = [(archive[f"weight_{i}"], archive[f"bias_{i}"]) for i in range(count)]
-        except (OSError, ValueError, KeyError, EOFError) as error:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
             raise ModelFileError(f"{path}: not a readable NumPy model ({error}); run `dvc repro`") from error
         for i, (weight, bias) in enumerate(layers):
             previous = layers[i - 1][0].shape[1] if i else weight.shape[0]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import io
 import os
+import pickle
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -127,7 +129,17 @@ def load(path: str | Path, hidden: Sequence[int]) -> nn.Sequential:
         data = Path(path).read_bytes()
         state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
         model.load_state_dict(state)
-    except (OSError, RuntimeError, EOFError, KeyError, ValueError, TypeError, AttributeError) as error:
+    except (
+        OSError,
+        RuntimeError,
+        EOFError,
+        KeyError,
+        ValueError,
+        TypeError,
+        AttributeError,
+        pickle.UnpicklingError,
+        zipfile.BadZipFile,
+    ) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ModelFileError(f"{path}: not a readable torch model for hidden={list(hidden)} ({first})") from error
     return model

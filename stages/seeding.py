@@ -19,22 +19,29 @@ NUM_CLASSES = 10
 _INIT_STREAM = 0
 _SHUFFLE_STREAM = 1
 
+# He's gain of sqrt(2) keeps the activations' scale through ReLU layers; the output layer feeds softmax instead,
+# and a small gain there makes the first prediction near-uniform, so training starts at loss ln(10), not above it.
+OUTPUT_GAIN = 0.1
+
 
 def layer_sizes(hidden: Sequence[int]) -> list[int]:
     return [INPUT_SIZE, *hidden, NUM_CLASSES]
 
 
 def initial_weights(hidden: Sequence[int], init: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
-    """He (Kaiming) initialisation for ReLU networks: Var(W) = 2 / fan_in; biases zero. float32, (in, out)."""
+    """He (Kaiming) initialisation, Var(W) = gain^2 / fan_in, with gain sqrt(2) for the ReLU layers and OUTPUT_GAIN
+    for the output layer; biases zero. float32, laid out (in, out)."""
     rng = np.random.default_rng([seed, _INIT_STREAM])
     sizes = layer_sizes(hidden)
     layers = []
-    for fan_in, fan_out in itertools.pairwise(sizes):
+    for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
+        gain = OUTPUT_GAIN if layer == len(sizes) - 2 else np.sqrt(2.0)
+        std = gain / np.sqrt(fan_in)
         if init == "kaiming_uniform":
-            bound = np.float32(np.sqrt(6.0 / fan_in))
+            bound = np.float32(np.sqrt(3.0) * std)
             weight = rng.random((fan_in, fan_out), dtype=np.float32) * (2 * bound) - bound
         elif init == "kaiming_normal":
-            weight = rng.standard_normal((fan_in, fan_out), dtype=np.float32) * np.float32(np.sqrt(2.0 / fan_in))
+            weight = rng.standard_normal((fan_in, fan_out), dtype=np.float32) * np.float32(std)
         else:
             raise ValueError(f"unknown init {init!r}")
         layers.append((weight, np.zeros(fan_out, dtype=np.float32)))

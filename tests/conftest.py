@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,8 @@ def prepared_dir(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Pat
 
 
 @pytest.fixture(autouse=True)
-def _no_mirror_override(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests choose their sources explicitly; a developer's $MNIST_MIRROR must not leak in."""
+def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests choose their sources explicitly, so a developer's $MNIST_MIRROR must not leak in. The environment
+    running the tests comes first on PATH, as an activated venv would: dvc stages run `python` from PATH."""
     monkeypatch.delenv("MNIST_MIRROR", raising=False)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")

@@ -1,0 +1,176 @@
+"""evaluate and report on small real models: metrics agree with an independent recomputation, and the report's
+table and images are all there."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+
+from stages import comparison, dataset, mlp_torch, training
+from stages.train_numpy import train_seed as train_numpy_seed
+from stages.train_torch import train_seed as train_torch_seed
+from tests.conftest import ROOT
+
+SEEDS = [0, 1]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
+    """A directory laid out like the repository after train_numpy and train_torch, with small fast models."""
+    root = tmp_path_factory.mktemp("project")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["model"]["hidden"] = [24]
+    params["train"] |= {"seeds": SEEDS, "epochs": 2, "batch_size": 256}
+    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    shutil.copytree(prepared_dir, root / "data" / "prepared")
+    data = training.load_training_data(prepared_dir)
+    for seed in SEEDS:
+        numpy_model, numpy_log = train_numpy_seed(data, params["model"], params["train"], seed)
+        numpy_model.save(root / "models" / "numpy" / f"seed-{seed}.npz")
+        training.write_log(root / "models" / "numpy" / f"seed-{seed}.tsv", numpy_log)
+        torch_model, torch_log = train_torch_seed(data, params["model"], params["train"], seed, torch.device("cpu"))
+        mlp_torch.save(torch_model, root / "models" / "torch" / f"seed-{seed}.pt")
+        training.write_log(root / "models" / "torch" / f"seed-{seed}.tsv", torch_log)
+    for framework in ("numpy", "torch"):
+        run = {"framework": framework, "blas": "test", "device": "CPU: test", "threads": 1}
+        (root / "models" / framework / "run.json").write_text(json.dumps(run))
+    for stage, args in [
+        ("evaluate", ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz"]),
+        ("report", ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz", "report"]),
+    ]:
+        result = subprocess.run(
+            [sys.executable, "-m", f"stages.{stage}", *args], cwd=root, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr
+    return root
+
+
+def independent_scores(root: Path, framework: str, seed: int) -> tuple[float, float, np.ndarray]:
+    """Accuracy, loss and predictions recomputed here from the weights, without the project's model classes."""
+    facts = json.loads((root / "data" / "prepared" / "facts.json").read_text())
+    test = dataset.load_split(root / "data" / "prepared", "test")
+    x = (test.images.reshape(-1, 784) / 255.0 - facts["train_pixel_mean"]) / facts["train_pixel_std"]
+    if framework == "numpy":
+        with np.load(root / "models" / "numpy" / f"seed-{seed}.npz") as w:
+            layers = [(w["weight_0"], w["bias_0"]), (w["weight_1"], w["bias_1"])]
+    else:
+        state = torch.load(root / "models" / "torch" / f"seed-{seed}.pt", weights_only=True)
+        layers = [
+            (state["0.weight"].numpy().T, state["0.bias"].numpy()),
+            (state["2.weight"].numpy().T, state["2.bias"].numpy()),
+        ]
+    hidden = np.maximum(x @ layers[0][0] + layers[0][1], 0)
+    logits = hidden @ layers[1][0] + layers[1][1]
+    log_probs = logits - logits.max(1, keepdims=True)
+    log_probs -= np.log(np.exp(log_probs).sum(1, keepdims=True))
+    labels = test.labels.astype(int)
+    predicted = logits.argmax(1)
+    return float((predicted == labels).mean()), float(-log_probs[np.arange(len(labels)), labels].mean()), predicted
+
+
+def test_scores_agree_with_an_independent_recomputation(project: Path) -> None:
+    scores = json.loads((project / "metrics" / "scores.json").read_text())
+    for framework in ("numpy", "torch"):
+        per_seed = [independent_scores(project, framework, seed) for seed in SEEDS]
+        accuracy = scores[framework]["test"]["accuracy"]
+        assert [accuracy["seeds"][f"seed-{s}"] for s in SEEDS] == pytest.approx([a for a, _, _ in per_seed], abs=1e-4)
+        assert accuracy["mean"] == pytest.approx(np.mean([a for a, _, _ in per_seed]), abs=1e-4)
+        assert accuracy["std"] == pytest.approx(np.std([a for a, _, _ in per_seed], ddof=1), abs=1e-4)
+        loss = scores[framework]["test"]["loss"]
+        assert loss["mean"] == pytest.approx(np.mean([loss for _, loss, _ in per_seed]), rel=1e-4)
+        assert set(scores[framework]) == {"test", "val"}
+
+
+def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
+    classes = json.loads((project / "metrics" / "per_class.json").read_text())
+    labels = dataset.load_split(project / "data" / "prepared", "test").labels.astype(int)
+    for framework in ("numpy", "torch"):
+        recalls = []
+        for seed in SEEDS:
+            predicted = independent_scores(project, framework, seed)[2]
+            recalls.append([(predicted[labels == k] == k).mean() for k in range(10)])
+        expected = np.mean(recalls, axis=0)
+        got = [classes[framework]["test"]["recall"][str(k)] for k in range(10)]
+        assert got == pytest.approx(expected, abs=1e-9)
+        rows = (project / "metrics" / f"confusion_{framework}.csv").read_text().splitlines()
+        assert rows[0] == "actual,predicted" and len(rows) == 1 + len(labels)
+        pairs = sorted(tuple(map(int, r.split(","))) for r in rows[1:])
+        first = independent_scores(project, framework, SEEDS[0])[2]
+        assert pairs == sorted(zip(labels.tolist(), first.tolist()))
+
+
+def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(project: Path) -> None:
+    for name in ("scores.json", "per_class.json", "timings.json"):
+        text = (project / "metrics" / name).read_text()
+        assert "NaN" not in text and "Infinity" not in text
+        json.loads(text)
+    timings = json.loads((project / "metrics" / "timings.json").read_text())
+    assert set(timings["numpy"]) == {"epoch_seconds", "samples_per_second"}
+    header = (project / "metrics" / "curves.tsv").read_text().splitlines()[0].split("\t")
+    plotted = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    used = {c for plot in plotted for spec in plot.values() for cols in spec["y"].values() for c in np.atleast_1d(cols)}
+    assert {c for c in used if c != "predicted"} <= set(header)
+
+
+def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
+    report = (project / "report" / "README.md").read_text()
+    assert "| test accuracy (%) |" in report and "| samples / s |" in report and "| parameters | 19,090 |" in report
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
+    assert len(links) == 4
+    for link in links:
+        image = project / "report" / link
+        assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_report_is_byte_identical_for_the_same_inputs(project: Path, tmp_path: Path) -> None:
+    args = ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz", str(tmp_path / "again")]
+    subprocess.run([sys.executable, "-m", "stages.report", *args], cwd=project, check=True, capture_output=True)
+    for path in sorted((project / "report").rglob("*.*")):
+        assert path.read_bytes() == (tmp_path / "again" / path.relative_to(project / "report")).read_bytes(), path
+
+
+@pytest.mark.parametrize(
+    ("numpy_stats", "torch_stats", "expected"),
+    [
+        ({"mean": 0.9850, "std": 0.0010}, {"mean": 0.9845, "std": 0.0008}, "**tie**"),
+        ({"mean": 0.9850, "std": 0.0002}, {"mean": 0.9820, "std": 0.0003}, "**NumPy** ahead of PyTorch"),
+        ({"mean": 0.9800, "std": 0.0002}, {"mean": 0.9850, "std": 0.0003}, "**PyTorch** ahead of NumPy"),
+    ],
+)
+def test_a_difference_within_the_seed_spread_is_a_tie(numpy_stats: dict, torch_stats: dict, expected: str) -> None:
+    assert expected in comparison.verdict("Test accuracy", numpy_stats, torch_stats, tie_sigmas=1.0, seeds=3)
+
+
+def test_lower_is_better_for_time_and_one_seed_names_no_winner() -> None:
+    slow, fast = {"mean": 2.0, "std": 0.01}, {"mean": 1.0, "std": 0.01}
+    assert "**PyTorch** ahead" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=3, higher_is_better=False)
+    assert "no verdict from one seed" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=1)
+
+
+def test_dvc_metrics_diff_shows_a_changed_accuracy(tmp_path: Path) -> None:
+    def run(*args: str) -> str:
+        return subprocess.run(args, cwd=tmp_path, check=True, capture_output=True, text=True).stdout
+
+    run("git", "init", "-q")
+    run("git", "config", "user.email", "test@example.com")
+    run("git", "config", "user.name", "test")
+    run(sys.executable, "-m", "dvc", "init", "-q")
+    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics/scores.json\n")
+    (tmp_path / "metrics").mkdir()
+    for accuracy in (0.9812, 0.9843):
+        (tmp_path / "metrics" / "scores.json").write_text(
+            json.dumps({"numpy": {"test": {"accuracy": {"mean": accuracy}}}})
+        )
+        run("git", "add", "-A")
+        run("git", "commit", "-qm", f"accuracy {accuracy}")
+    diff = run(sys.executable, "-m", "dvc", "metrics", "diff", "HEAD~1", "HEAD", "--md")
+    assert re.search(r"numpy\.test\.accuracy\.mean\s*\|\s*0\.9812\s*\|\s*0\.9843\s*\|\s*0\.0031", diff), diff

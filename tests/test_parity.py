@@ -1,0 +1,121 @@
+"""NumPy and PyTorch compute the same thing: same start, same batches, same steps, same weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from stages import dataset, mlp_torch, seeding, training
+from stages.mlp_numpy import ModelFileError, NumpyMLP, SGDTrainer
+from stages.mlp_numpy import evaluate as numpy_evaluate
+from stages.params import load_params
+from stages.schedule import learning_rates
+from stages.train_numpy import train_seed as train_numpy_seed
+from stages.train_torch import train_seed as train_torch_seed
+from tests.conftest import ROOT
+
+PARAMS = load_params(ROOT / "params.yaml")
+
+
+def test_torch_starts_from_exactly_the_numpy_initial_weights() -> None:
+    layers = seeding.initial_weights([64, 32], "kaiming_normal", seed=7)
+    for (w, b), (tw, tb) in zip(layers, mlp_torch.to_layers(mlp_torch.from_layers(layers))):
+        assert np.array_equal(w, tw) and np.array_equal(b, tb)
+
+
+def test_fifty_sgd_momentum_steps_agree_within_1e_5(prepared_dir: Path) -> None:
+    data = training.load_training_data(prepared_dir)
+    model_params, train = PARAMS["model"], PARAMS["train"]
+    batch_size, steps = train["batch_size"], 50
+    layers = seeding.initial_weights(model_params["hidden"], model_params["init"], seed=0)
+    lrs = learning_rates(train, steps_per_epoch=-(-len(data.y) // batch_size))[0, :steps]
+    order = seeding.epoch_order(len(data.y), seed=0, epoch=0)
+
+    numpy_model = NumpyMLP(layers)
+    numpy_losses = SGDTrainer(numpy_model, batch_size, train["momentum"], train["weight_decay"]).train_epoch(
+        data.x, data.y, order, batch_size, lrs
+    )
+    mlp_torch.configure(threads=1, seed=0)
+    torch_model = mlp_torch.from_layers(layers)
+    torch_losses = mlp_torch.TorchTrainer(torch_model, train["momentum"], train["weight_decay"]).train_epoch(
+        torch.from_numpy(data.x), torch.from_numpy(data.y), order, batch_size, lrs
+    )
+
+    assert np.abs(numpy_losses - torch_losses).max() < 1e-5
+    assert numpy_losses[-1] < numpy_losses[0] / 3, "the 50 steps must actually train"
+    for (w, b), (tw, tb) in zip(zip(numpy_model.weights, numpy_model.biases), mlp_torch.to_layers(torch_model)):
+        assert np.abs(w - tw).max() < 1e-5
+        assert np.abs(b - tb).max() < 1e-5
+    moved = np.abs(numpy_model.weights[0] - layers[0][0]).max()
+    assert moved > 100 * 1e-5, "the weights moved far more than the tolerance"
+
+
+def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
+    """The check has teeth: torch without weight decay drifts well past 1e-5 within the same 50 steps."""
+    data = training.load_training_data(prepared_dir)
+    layers = seeding.initial_weights([128], "kaiming_uniform", seed=0)
+    order = seeding.epoch_order(len(data.y), seed=0, epoch=0)
+    lrs = np.full(50, 0.1)
+    numpy_model = NumpyMLP(layers)
+    SGDTrainer(numpy_model, 128, 0.9, 5e-4).train_epoch(data.x, data.y, order, 128, lrs)
+    torch_model = mlp_torch.from_layers(layers)
+    mlp_torch.TorchTrainer(torch_model, 0.9, 0.0).train_epoch(
+        torch.from_numpy(data.x), torch.from_numpy(data.y), order, 128, lrs
+    )
+    assert np.abs(numpy_model.weights[0] - mlp_torch.to_layers(torch_model)[0][0]).max() > 1e-5
+
+
+@pytest.mark.slow
+def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) -> None:
+    """One seed, default params, both frameworks: test accuracies within 0.15 percentage points."""
+    data = training.load_training_data(prepared_dir)
+    facts = dataset.load_facts(prepared_dir)
+    split = dataset.load_split(prepared_dir, "test")
+    test_x = dataset.normalise(split.images, facts["train_pixel_mean"], facts["train_pixel_std"])
+    test_y = split.labels.astype(np.int64)
+    mlp_torch.configure(PARAMS["train_torch"]["threads"], seed=0)
+    numpy_model, _ = train_numpy_seed(data, PARAMS["model"], PARAMS["train"], seed=0)
+    torch_model, _ = train_torch_seed(data, PARAMS["model"], PARAMS["train"], 0, torch.device("cpu"))
+    numpy_accuracy = numpy_evaluate(numpy_model, test_x, test_y)[1]
+    torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test_x), torch.from_numpy(test_y))[1]
+    assert abs(numpy_accuracy - torch_accuracy) * 100 <= 0.15
+    assert min(numpy_accuracy, torch_accuracy) > 0.98
+
+
+def test_committed_metrics_meet_the_accuracy_target() -> None:
+    scores = json.loads((ROOT / "metrics" / "scores.json").read_text())
+    for framework in ("numpy", "torch"):
+        assert scores[framework]["test"]["accuracy"]["mean"] >= 0.983, framework
+        per_seed = scores[framework]["test"]["accuracy"]["seeds"]
+        assert sorted(per_seed) == sorted(f"seed-{s}" for s in PARAMS["train"]["seeds"])
+
+
+def test_auto_device_is_cuda_exactly_when_cuda_is_available() -> None:
+    assert mlp_torch.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert mlp_torch.resolve_device("cpu").type == "cpu"
+
+
+def test_torch_model_round_trips_through_a_weights_only_state_dict(tmp_path: Path) -> None:
+    model = mlp_torch.from_layers(seeding.initial_weights([16], "kaiming_uniform", seed=1))
+    mlp_torch.save(model, tmp_path / "model.pt")
+    loaded = mlp_torch.load(tmp_path / "model.pt", [16])
+    for a, b in zip(model.state_dict().values(), loaded.state_dict().values()):
+        assert torch.equal(a, b)
+
+
+def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) -> None:
+    path = tmp_path / "model.pt"
+    torch.save({"0.weight": torch.zeros(16, 784), "payload": object()}, path)
+    with pytest.raises(ModelFileError, match=f"{path}: not a readable torch model"):
+        mlp_torch.load(path, [16])
+    mlp_torch.save(mlp_torch.build([16]), path)
+    path.write_bytes(path.read_bytes()[:-100])
+    with pytest.raises(ModelFileError, match=f"{path}: not a readable torch model"):
+        mlp_torch.load(path, [16])
+    with pytest.raises(ModelFileError, match="for hidden=\\[32\\]"):
+        mlp_torch.save(mlp_torch.build([16]), path)
+        mlp_torch.load(path, [32])
