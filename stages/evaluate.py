@@ -13,33 +13,16 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from stages import cli, dataset, mlp_torch, training
+from stages import cli, dataset, training
 from stages.atomic import atomic_write, write_text
 from stages.metrics import confusion_matrix, mean_std, per_class
-from stages.mlp_numpy import NumpyMLP, cross_entropy
+from stages.mlp_numpy import cross_entropy
 from stages.params import load_params
-
-FRAMEWORKS = ("numpy", "torch")
-Predict = Callable[[np.ndarray], np.ndarray]
-
-
-def load_model(framework: str, models_dir: Path, seed: int, hidden: list[int]) -> Predict:
-    """A function from inputs to logits for one saved model, loaded without pickle."""
-    if framework == "numpy":
-        return NumpyMLP.load(models_dir / "numpy" / f"seed-{seed}.npz").logits
-    model = mlp_torch.load(models_dir / "torch" / f"seed-{seed}.pt", hidden).eval()
-
-    def predict(x: np.ndarray) -> np.ndarray:
-        with torch.no_grad():
-            return model(torch.from_numpy(x)).numpy()
-
-    return predict
+from stages.saved_models import FRAMEWORKS, Predict, load_predictor
 
 
 def logits_in_batches(predict: Predict, x: np.ndarray, batch_size: int) -> np.ndarray:
@@ -53,7 +36,7 @@ def score(
     values = {name: {"accuracy": [], "loss": []} for name in splits}
     confusions, predictions = [], {}
     for seed in seeds:
-        predict = load_model(framework, models_dir, seed, hidden)
+        predict = load_predictor(framework, models_dir, seed, hidden)
         for name, split in splits.items():
             labels = split.labels.astype(np.int64)
             logits = logits_in_batches(predict, inputs[name], batch_size)

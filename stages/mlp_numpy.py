@@ -65,7 +65,9 @@ class NumpyMLP:
                 count = len(archive.files) // 2
                 layers = [(archive[f"weight_{i}"], archive[f"bias_{i}"]) for i in range(count)]
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as error:
-            raise ModelFileError(f"{path}: not a readable NumPy model ({error}); run `dvc repro`") from error
+            raise ModelFileError(
+                f"{path}: not a readable NumPy model ({error}); run `dvc repro` or `dvc pull`"
+            ) from error
         for i, (weight, bias) in enumerate(layers):
             previous = layers[i - 1][0].shape[1] if i else weight.shape[0]
             if weight.ndim != 2 or bias.shape != (weight.shape[1],) or weight.shape[0] != previous:

@@ -122,12 +122,17 @@ def save(model: nn.Sequential, path: str | Path) -> None:
         torch.save(state, handle)
 
 
-def load(path: str | Path, hidden: Sequence[int]) -> nn.Sequential:
-    """Load a state_dict saved by `save` with weights_only=True; any fault is a ModelFileError naming the file."""
-    model = build(hidden)
+def load(path: str | Path, hidden: Sequence[int] | None = None) -> nn.Sequential:
+    """Load a state_dict saved by `save` with weights_only=True; any fault is a ModelFileError naming the file.
+
+    The hidden widths are read from the state_dict; when `hidden` is given, the file must match it.
+    """
     try:
-        data = Path(path).read_bytes()
-        state = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+        state = torch.load(io.BytesIO(Path(path).read_bytes()), map_location="cpu", weights_only=True)
+        found = [state[f"{2 * i}.weight"].shape[0] for i in range(len(state) // 2 - 1)]
+        if hidden is not None and found != list(hidden):
+            raise ValueError(f"hidden widths {found}, expected {list(hidden)}")
+        model = build(found)
         model.load_state_dict(state)
     except (
         OSError,
@@ -141,5 +146,5 @@ def load(path: str | Path, hidden: Sequence[int]) -> nn.Sequential:
         zipfile.BadZipFile,
     ) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelFileError(f"{path}: not a readable torch model for hidden={list(hidden)} ({first})") from error
+        raise ModelFileError(f"{path}: not a readable torch model ({first}); run `dvc repro` or `dvc pull`") from error
     return model

@@ -66,8 +66,6 @@ def fetch_all(
 ) -> None:
     """Make `destination` hold every file in `files`, verified; raise DownloadError if any cannot be had."""
     destination.mkdir(parents=True, exist_ok=True)
-    for stale in destination.glob(".*.tmp"):  # left by a process killed part-way
-        stale.unlink()
     candidates = sources(mirrors)
     with requests.Session() as session:
         session.max_redirects = MAX_REDIRECTS

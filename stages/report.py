@@ -16,10 +16,10 @@ import numpy as np
 from stages import cli, dataset, mlp_torch, plotting, training
 from stages.atomic import write_text
 from stages.comparison import verdict
-from stages.evaluate import FRAMEWORKS
 from stages.metrics import confusion_matrix
 from stages.mlp_numpy import NumpyMLP
 from stages.params import load_params
+from stages.saved_models import FRAMEWORKS, model_path
 from stages.seeding import layer_sizes
 
 FIGURES = "figures"
@@ -30,8 +30,8 @@ def parameter_count(hidden: list[int]) -> int:
 
 
 def first_layer_weights(models_dir: Path, seed: int, hidden: list[int]) -> dict[str, np.ndarray]:
-    numpy_model = NumpyMLP.load(models_dir / "numpy" / f"seed-{seed}.npz")
-    torch_layers = mlp_torch.to_layers(mlp_torch.load(models_dir / "torch" / f"seed-{seed}.pt", hidden))
+    numpy_model = NumpyMLP.load(model_path(models_dir, "numpy", seed))
+    torch_layers = mlp_torch.to_layers(mlp_torch.load(model_path(models_dir, "torch", seed), hidden))
     return {"numpy": numpy_model.weights[0], "torch": torch_layers[0][0]}
 
 

@@ -116,6 +116,6 @@ def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) ->
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(ModelFileError, match=f"{path}: not a readable torch model"):
         mlp_torch.load(path, [16])
-    with pytest.raises(ModelFileError, match="for hidden=\\[32\\]"):
+    with pytest.raises(ModelFileError, match=r"hidden widths \[16\], expected \[32\]"):
         mlp_torch.save(mlp_torch.build([16]), path)
         mlp_torch.load(path, [32])

@@ -1,0 +1,146 @@
+"""mnist-predict on pictures made the way a person makes them, and on bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+import yaml
+from PIL import Image
+
+from stages import dataset, mlp_torch, training
+from stages.digit_image import ImageInputError, load_digit, to_mnist
+from stages.train_numpy import train_seed as train_numpy_seed
+from stages.train_torch import train_seed as train_torch_seed
+from tests.conftest import ROOT
+
+SAMPLE = 300
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
+    """A directory with models/ and data/prepared/ as `dvc repro` leaves them (models trained for 4 epochs)."""
+    root = tmp_path_factory.mktemp("predict")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["train"]["epochs"] = 4
+    data = training.load_training_data(prepared_dir)
+    numpy_model, _ = train_numpy_seed(data, params["model"], params["train"], seed=0)
+    numpy_model.save(root / "models" / "numpy" / "seed-0.npz")
+    torch_model, _ = train_torch_seed(data, params["model"], params["train"], 0, torch.device("cpu"))
+    mlp_torch.save(torch_model, root / "models" / "torch" / "seed-0.pt")
+    (root / "data").mkdir()
+    (root / "data" / "prepared").symlink_to(prepared_dir)
+    return root
+
+
+def as_user_picture(digit: np.ndarray, rng: np.random.Generator, path: Path) -> Path:
+    """Dark ink on white paper, scaled up 5-10x, off-centre on a bigger canvas, in one of several formats."""
+    scale = int(rng.integers(5, 11))
+    ink = Image.fromarray(255 - digit).resize((28 * scale, 28 * scale), Image.Resampling.BICUBIC)
+    canvas = Image.new("L", (28 * scale + int(rng.integers(20, 200)), 28 * scale + int(rng.integers(20, 200))), 255)
+    canvas.paste(
+        ink, (int(rng.integers(0, canvas.width - ink.width)), int(rng.integers(0, canvas.height - ink.height)))
+    )
+    kind = path.suffix
+    if kind == ".jpg":
+        canvas.convert("RGB").save(path, quality=80)
+    elif kind == ".png":
+        rgba = Image.new("RGBA", canvas.size, (0, 0, 0, 0))
+        rgba.putalpha(Image.eval(canvas, lambda v: 255 - v))  # transparent paper, opaque ink
+        rgba.save(path)
+    else:
+        canvas.convert("P").save(path)
+    return path
+
+
+def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "stages.predict", *args], cwd=workspace, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_user_pictures_of_mnist_test_digits_are_recognised(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
+    test = dataset.load_split(prepared_dir, "test")
+    rng = np.random.default_rng(0)
+    chosen = rng.choice(len(test.labels), SAMPLE, replace=False)
+    suffixes = [".jpg", ".png", ".gif"]
+    files = [as_user_picture(test.images[i], rng, tmp_path / f"{n}{suffixes[n % 3]}") for n, i in enumerate(chosen)]
+    result = predict(workspace, "--json", *map(str, files))
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    for framework in ("numpy", "torch"):
+        predicted = np.array([e["predictions"][framework]["digit"] for e in entries])
+        accuracy = (predicted == test.labels[chosen]).mean()
+        assert accuracy >= 0.97, f"{framework}: {accuracy:.3f}"
+
+
+def test_preprocessing_an_mnist_digit_gives_back_an_mnist_digit(prepared_dir: Path) -> None:
+    digit = dataset.load_split(prepared_dir, "test").images[0]
+    again = to_mnist(1.0 - digit.astype(np.float32) / 255)
+    assert again.shape == (28, 28) and again.dtype == np.uint8
+    correlation = np.corrcoef(again.ravel().astype(float), digit.ravel().astype(float))[0, 1]
+    assert correlation > 0.9
+
+
+def test_text_output_shows_each_framework_top_k(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
+    picture = as_user_picture(
+        dataset.load_split(prepared_dir, "test").images[0], np.random.default_rng(1), tmp_path / "seven.jpg"
+    )
+    result = predict(workspace, "--top", "2", "--show-preprocessed", str(tmp_path / "seen.png"), str(picture))
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == str(picture)
+    assert lines[1].startswith("  numpy  seed 0: 7   (7: ") and lines[1].count(":") == 3
+    assert lines[2].startswith("  torch  seed 0: 7   (7: ")
+    with Image.open(tmp_path / "seen.png") as seen:
+        assert seen.size == (28, 28)
+
+
+def test_bad_pictures_are_one_line_errors_and_the_good_ones_still_classified(
+    workspace: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    seven = dataset.load_split(prepared_dir, "test").images[0]
+    good = as_user_picture(seven, np.random.default_rng(2), tmp_path / "seven.jpg")
+    (tmp_path / "notes.txt").write_text("not a picture")
+    Image.new("L", (300, 200), 255).save(tmp_path / "blank.png")
+    Image.new("1", (8000, 8000), 1).save(tmp_path / "bomb.png")
+    (tmp_path / "empty.png").write_bytes(b"")
+    names = ["missing.png", "notes.txt", "blank.png", "bomb.png", "empty.png"]
+    result = predict(workspace, "--framework", "numpy", "--json", *(str(tmp_path / n) for n in names), str(good))
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 5 and "Traceback" not in result.stderr
+    for name, reason, line in zip(
+        names,
+        ["no such file", "not an image", "no ink found", "over the limit of 40,000,000", "not an image"],
+        errors,
+    ):
+        assert line.startswith(f"error: {tmp_path / name}: ") and reason in line, line
+    entries = json.loads(result.stdout)
+    assert entries[-1]["predictions"]["numpy"]["digit"] == 7
+
+
+def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: Path) -> None:
+    picture = tmp_path / "digit.png"
+    Image.new("L", (50, 50), 255).save(picture)
+    result = predict(workspace, "--models-dir", str(tmp_path / "nowhere"), str(picture))
+    assert result.returncode == 1 and "run `dvc repro` (or `dvc pull`)" in result.stderr
+    broken = tmp_path / "broken" / "torch"
+    broken.mkdir(parents=True)
+    (broken / "seed-0.pt").write_bytes(b"garbage")
+    result = predict(
+        workspace, "--models-dir", str(tmp_path / "broken"), "--framework", "torch", "--seed", "0", str(picture)
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"error: {broken / 'seed-0.pt'}: not a readable torch model")
+    assert "dvc repro" in result.stderr
+
+
+def test_load_digit_refuses_a_directory(tmp_path: Path) -> None:
+    with pytest.raises(ImageInputError, match="no such file"):
+        load_digit(tmp_path)
