@@ -110,11 +110,8 @@ def test_3_a_second_repro_runs_nothing(reproduced: Clone) -> None:
     ("change", "expected"),
     [
         (("params.yaml", "train_numpy", "threads", 1), {"train_numpy", "evaluate", "report"}),
-        (("params.yaml", "train_torch", "threads", 1), {"train_torch", "evaluate", "report"}),
         (("params.yaml", "report", "misclassified_shown", 8), {"report"}),
-        (("params.yaml", "evaluate", "batch_size", 500), {"evaluate", "report"}),
-        (("stages/train_torch.py", None, None, None), {"train_torch", "evaluate", "report"}),
-        (("stages/report.py", None, None, None), {"report"}),
+        (("stages/evaluate.py", None, None, None), {"evaluate", "report"}),
     ],
 )
 def test_4_a_change_reruns_only_what_depends_on_it(reproduced: Clone, change: tuple, expected: set[str]) -> None:
@@ -128,9 +125,10 @@ def test_4_a_change_reruns_only_what_depends_on_it(reproduced: Clone, change: tu
             params = yaml.safe_load(original)
             params[section][key] = value
             file.write_text(yaml.safe_dump(params, sort_keys=False))
-        assert reproduced.stages_run("--dry") == expected
+        assert reproduced.stages_run() == expected
     finally:
         file.write_text(original)
+    reproduced.run("dvc", "repro")
     assert reproduced.run("dvc", "status", "-q", check=False).returncode == 0
 
 
@@ -156,7 +154,8 @@ def test_two_repros_at_once_one_runs_and_the_other_stops_on_the_lock(reproduced:
     second = reproduced.run("dvc", "repro", check=False)
     assert first.wait(timeout=300) == 0
     assert second.returncode != 0
-    assert "Unable to acquire lock" in second.stderr + second.stdout
+    refusal = second.stderr + second.stdout
+    assert "Unable to acquire lock" in refusal or "is busy, it is being blocked by" in refusal, refusal
     reproduced.run("dvc", "repro")
     assert reproduced.run("dvc", "status", "-q", check=False).returncode == 0
 

@@ -1,0 +1,315 @@
+"""Benchmarks: NumPy vs PyTorch vs the machine's limit, side by side. Not part of `dvc repro`, and not a test.
+
+    python -m benchmarks.run                    # everything (about five minutes on two cores)
+    python -m benchmarks.run --skip-pipeline    # without the fresh-clone `dvc repro` (about one minute)
+
+It times the trainers' real code paths (`SGDTrainer.train_epoch`, `TorchTrainer.train_epoch`) on the prepared
+data from `dvc repro`. It prints a table of measurements and target ratios and writes them to benchmarks/results.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import itertools
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from stages import dataset, machine, mlp_torch, parse, seeding, training
+from stages.mlp_numpy import NumpyMLP, SGDTrainer
+from stages.params import load_params
+from stages.schedule import learning_rates
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "numpy_over_torch_epoch": 0.75,
+    "numpy_share_of_peak_784_800_10_b512": 0.85,
+    "parse_over_gzip": 1.5,
+    "noop_repro_seconds": 3.0,
+    "pipeline_seconds": 120.0,
+    "stage_peak_rss_mib": 1024.0,
+}
+
+
+def matmul_peak(threads: int, size: int = 2048, repeats: int = 7) -> dict[str, float]:
+    """Float32 GFLOP/s of a large square product, best of `repeats`, through NumPy's BLAS and through torch."""
+    a = np.random.default_rng(0).random((size, size), dtype=np.float32)
+    b = np.random.default_rng(1).random((size, size), dtype=np.float32)
+    out = np.empty_like(a)
+    flops = 2 * size**3
+
+    def best(run) -> float:
+        run()
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return flops / min(times) / 1e9
+
+    with threadpool_limits(threads, user_api="blas"):
+        numpy_peak = best(lambda: np.matmul(a, b, out=out))
+    ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
+    torch_peak = best(lambda: torch.matmul(ta, tb, out=tout))
+    return {"numpy_gflops": numpy_peak, "torch_gflops": torch_peak}
+
+
+def training_flops_per_sample(hidden: list[int]) -> int:
+    """Forward 2*sum(fan_in*fan_out); backward the same for the weight gradients, plus the deltas of every layer but
+    the first (no gradient for the input)."""
+    sizes = seeding.layer_sizes(hidden)
+    products = [a * b for a, b in itertools.pairwise(sizes)]
+    return 2 * sum(products) * 2 + 2 * sum(products[1:])
+
+
+def epoch_race(data: training.TrainingData, hidden: list[int], batch_size: int, train: dict, rounds: int) -> dict:
+    """NumPy and torch epochs interleaved (A B A B ...), same model, batch size, data and order; medians."""
+    layers = seeding.initial_weights(hidden, "kaiming_uniform", seed=0)
+    steps = -(-len(data.y) // batch_size)
+    lrs = learning_rates(train | {"batch_size": batch_size}, steps)[0] * 0.1  # gentle: no divergence on any model
+    numpy_trainer = SGDTrainer(NumpyMLP(layers), batch_size, train["momentum"], train["weight_decay"])
+    torch_model = mlp_torch.from_layers(layers)
+    torch_trainer = mlp_torch.TorchTrainer(torch_model, train["momentum"], train["weight_decay"])
+    x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    numpy_times, torch_times = [], []
+    for round_ in range(rounds + 1):  # the first round warms caches and allocators and is not counted
+        order = seeding.epoch_order(len(data.y), seed=0, epoch=round_)
+        start = time.perf_counter()
+        numpy_trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+        middle = time.perf_counter()
+        torch_trainer.train_epoch(x, y, order, batch_size, lrs)
+        end = time.perf_counter()
+        if round_:
+            numpy_times.append(middle - start)
+            torch_times.append(end - middle)
+    numpy_epoch, torch_epoch = statistics.median(numpy_times), statistics.median(torch_times)
+    flops = training_flops_per_sample(hidden) * len(data.y)
+    return {
+        "model": f"784-{'-'.join(map(str, hidden))}-10",
+        "batch_size": batch_size,
+        "numpy_epoch_seconds": numpy_epoch,
+        "torch_epoch_seconds": torch_epoch,
+        "numpy_over_torch": numpy_epoch / torch_epoch,
+        "numpy_gflops": flops / numpy_epoch / 1e9,
+        "torch_gflops": flops / torch_epoch / 1e9,
+    }
+
+
+def parse_vs_gzip(raw_dir: Path, repeats: int = 5) -> dict[str, float]:
+    """The parse stage's work (decode, split, facts, save) against bare gzip decompression of the same files."""
+    files = sorted(raw_dir.glob("*.gz"))
+
+    def best(run) -> float:
+        times = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run()
+            times.append(time.perf_counter() - start)
+        return min(times)
+
+    gzip_seconds = best(lambda: [gzip.decompress(f.read_bytes()) for f in files])
+    with tempfile.TemporaryDirectory() as out:
+
+        def parse_stage() -> None:
+            splits = parse.prepare(raw_dir, val_size=5000, seed=0)
+            dataset.save(Path(out), splits, dataset.facts(splits))
+
+        parse_seconds = best(parse_stage)
+    return {
+        "gzip_seconds": gzip_seconds,
+        "parse_seconds": parse_seconds,
+        "parse_over_gzip": parse_seconds / gzip_seconds,
+    }
+
+
+class PeakMemory(threading.Thread):
+    """Samples the peak resident memory (VmHWM) of every `python -m stages.X` process under a parent process."""
+
+    def __init__(self, parent_pid: int) -> None:
+        super().__init__(daemon=True)
+        self.parent_pid = parent_pid
+        self.peaks: dict[str, int] = {}
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        while not self.done.is_set():
+            for pid in os.listdir("/proc"):
+                if pid.isdigit():
+                    self._sample(pid)
+            time.sleep(0.02)
+
+    def _sample(self, pid: str) -> None:
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            match = re.fullmatch(rb"stages\.(\w+)", command[2]) if len(command) > 2 and command[1] == b"-m" else None
+            if match:
+                status = Path(f"/proc/{pid}/status").read_text()
+                peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
+                stage = match.group(1).decode()
+                self.peaks[stage] = max(self.peaks.get(stage, 0), peak_kib)
+        except (OSError, AttributeError, IndexError):
+            pass
+
+
+def fresh_clone_pipeline(mirror: str) -> dict:
+    """`dvc repro` in a fresh clone of HEAD, then a no-op `dvc repro`: wall seconds, and each stage's peak RSS."""
+    env = os.environ | {
+        "MNIST_MIRROR": mirror,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        clone = Path(folder) / "repo"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        dvc = [sys.executable, "-m", "dvc", "repro"]
+        start = time.perf_counter()
+        process = subprocess.Popen(dvc, cwd=clone, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        memory = PeakMemory(process.pid)
+        memory.start()
+        _, stderr = process.communicate()
+        pipeline_seconds = time.perf_counter() - start
+        memory.done.set()
+        if process.returncode:
+            raise SystemExit(f"dvc repro failed in the fresh clone:\n{stderr.decode()}")
+        start = time.perf_counter()
+        subprocess.run(dvc, cwd=clone, env=env, check=True, capture_output=True)
+        noop_seconds = time.perf_counter() - start
+    return {
+        "pipeline_seconds": pipeline_seconds,
+        "noop_repro_seconds": noop_seconds,
+        "stage_peak_rss_mib": {stage: kib / 1024 for stage, kib in memory.peaks.items()},
+    }
+
+
+def gpu_time_to_98(data: training.TrainingData, prepared_dir: Path, params: dict) -> dict | None:
+    """On CUDA: wall seconds of the torch trainer (default params) until test accuracy first reaches 98%."""
+    if not torch.cuda.is_available():
+        return None
+    device = torch.device("cuda")
+    facts = dataset.load_facts(prepared_dir)
+    test = dataset.load_split(prepared_dir, "test")
+    test_x = torch.from_numpy(dataset.normalise(test.images, facts["train_pixel_mean"], facts["train_pixel_std"]))
+    test_x, test_y = test_x.to(device), torch.from_numpy(test.labels.astype(np.int64)).to(device)
+    train = params["train"]
+    mlp_torch.configure(1, seed=0)
+    model = mlp_torch.from_layers(seeding.initial_weights(params["model"]["hidden"], params["model"]["init"], 0))
+    model = model.to(device)
+    trainer = mlp_torch.TorchTrainer(model, train["momentum"], train["weight_decay"])
+    x, y = torch.from_numpy(data.x).to(device), torch.from_numpy(data.y).to(device)
+    lrs = learning_rates(train, -(-len(data.y) // train["batch_size"]))
+    torch.cuda.synchronize()
+    start = time.perf_counter()
+    for epoch in range(train["epochs"]):
+        trainer.train_epoch(x, y, seeding.epoch_order(len(data.y), 0, epoch), train["batch_size"], lrs[epoch])
+        accuracy = mlp_torch.evaluate(model, test_x, test_y)[1]
+        if accuracy >= 0.98:
+            torch.cuda.synchronize()
+            return {"device": torch.cuda.get_device_name(), "epochs": epoch + 1, "seconds": time.perf_counter() - start}
+    return {"device": torch.cuda.get_device_name(), "epochs": None, "seconds": None}
+
+
+def table(results: dict) -> str:
+    rows = [("measurement", "value", "target")]
+    peak = results["matmul_peak"]
+    rows.append(("float32 matmul peak, NumPy BLAS", f"{peak['numpy_gflops']:.0f} GFLOP/s", "the limit"))
+    rows.append(("float32 matmul peak, torch", f"{peak['torch_gflops']:.0f} GFLOP/s", ""))
+    for race in results["epochs"]:
+        label = f"{race['model']} batch {race['batch_size']}"
+        rows.append(
+            (
+                f"epoch, {label}: NumPy / torch",
+                f"{race['numpy_epoch_seconds']:.3f} s / {race['torch_epoch_seconds']:.3f} s",
+                "",
+            )
+        )
+        rows.append(
+            ("  ratio NumPy/torch", f"{race['numpy_over_torch']:.2f}", f"<= {TARGETS['numpy_over_torch_epoch']}")
+        )
+        rows.append(
+            (
+                "  NumPy achieved",
+                f"{race['numpy_gflops']:.0f} GFLOP/s = {race['numpy_share_of_peak']:.0%} of peak",
+                ">= 85%" if race["batch_size"] == 512 else "",
+            )
+        )
+    p = results["parse"]
+    rows.append(
+        (
+            "parse / gzip floor",
+            f"{p['parse_seconds']:.3f} s / {p['gzip_seconds']:.3f} s = {p['parse_over_gzip']:.2f}",
+            "<= 1.5",
+        )
+    )
+    if "pipeline" in results:
+        pipe = results["pipeline"]
+        rows.append(("whole dvc repro, fresh clone", f"{pipe['pipeline_seconds']:.1f} s", "<= 120 s"))
+        rows.append(("no-op dvc repro", f"{pipe['noop_repro_seconds']:.2f} s", "<= 3 s"))
+        for stage, mib in pipe["stage_peak_rss_mib"].items():
+            rows.append((f"peak RSS, {stage}", f"{mib:.0f} MiB", "<= 1024 MiB"))
+    gpu = results.get("gpu_time_to_98")
+    rows.append(
+        (
+            "torch on GPU, time to 98% test accuracy",
+            "no GPU here" if gpu is None else f"{gpu['seconds']} s ({gpu['device']})",
+            "",
+        )
+    )
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--prepared-dir", type=Path, default=ROOT / "data" / "prepared")
+    parser.add_argument("--raw-dir", type=Path, default=ROOT / "data" / "raw")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--skip-pipeline", action="store_true", help="leave out the fresh-clone dvc repro")
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
+    args = parser.parse_args()
+    params = load_params(ROOT / "params.yaml")
+    threads = params["train_numpy"]["threads"]
+    torch.set_num_threads(params["train_torch"]["threads"])
+    data = training.load_training_data(args.prepared_dir)
+
+    results: dict = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cpu": machine.cpu_name(), "cores": os.cpu_count(), "python": platform.python_version()},
+        "versions": {"numpy": machine.numpy_environment(threads), "torch": machine.torch_environment("cpu", threads)},
+        "matmul_peak": matmul_peak(threads),
+    }
+    print(f"matmul peak: {results['matmul_peak']}", flush=True)
+    with threadpool_limits(threads, user_api="blas"):
+        races = [
+            epoch_race(data, params["model"]["hidden"], params["train"]["batch_size"], params["train"], args.rounds),
+            epoch_race(data, [800], 512, params["train"], args.rounds),
+        ]
+        for race in races:
+            race["numpy_share_of_peak"] = race["numpy_gflops"] / results["matmul_peak"]["numpy_gflops"]
+            print(f"epochs: {race}", flush=True)
+        results["epochs"] = races
+        results["parse"] = parse_vs_gzip(args.raw_dir)
+    if not args.skip_pipeline:
+        mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())
+        results["pipeline"] = fresh_clone_pipeline(mirror)
+    results["gpu_time_to_98"] = gpu_time_to_98(data, args.prepared_dir, params)
+    results["targets"] = TARGETS
+    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    print()
+    print(table(results))
+    print(f"\nwritten to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
