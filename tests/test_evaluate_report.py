@@ -156,6 +156,28 @@ def test_lower_is_better_for_time_and_one_seed_names_no_winner() -> None:
     assert "no verdict from one seed" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=1)
 
 
+def test_dvc_plots_show_renders_every_declared_plot(project: Path) -> None:
+    """The top-level plots of dvc.yaml, drawn by DVC itself from the evaluate stage's files."""
+    plots_only = {"plots": yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]}
+    (project / "dvc.yaml").write_text(yaml.safe_dump(plots_only, sort_keys=False))
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=project, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", "plots", "show", "--json"], cwd=project, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    rendered = json.loads(result.stdout)
+    assert "errors" not in rendered, rendered["errors"]
+    assert len(rendered["data"]) == 4
+    for name, entries in rendered["data"].items():
+        spec = entries[0]["content"]
+        assert spec["data"]["values"], name
+    html = subprocess.run(
+        [sys.executable, "-m", "dvc", "plots", "show", "-o", "plots-html"], cwd=project, capture_output=True, text=True
+    )
+    assert html.returncode == 0 and (project / "plots-html" / "index.html").is_file()
+
+
 def test_dvc_metrics_diff_shows_a_changed_accuracy(tmp_path: Path) -> None:
     def run(*args: str) -> str:
         return subprocess.run(args, cwd=tmp_path, check=True, capture_output=True, text=True).stdout

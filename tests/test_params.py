@@ -69,7 +69,15 @@ def test_a_missing_key_is_named() -> None:
 
 def test_every_stage_refuses_bad_params_before_work(tmp_path: Path) -> None:
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(changed("train.lr", "1e-3")))
-    for stage, args in [("download", ["raw"]), ("parse", ["raw", "prep"]), ("train_numpy", ["prep", "models"])]:
+    stages = [
+        ("download", ["raw"]),
+        ("parse", ["raw", "prep"]),
+        ("train_numpy", ["prep", "models"]),
+        ("train_torch", ["prep", "models"]),
+        ("evaluate", ["prep", "models", "metrics", "predictions.npz"]),
+        ("report", ["prep", "models", "metrics", "predictions.npz", "report"]),
+    ]
+    for stage, args in stages:
         result = subprocess.run(
             [sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path, capture_output=True, text=True
         )

@@ -119,3 +119,21 @@ def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) ->
     with pytest.raises(ModelFileError, match=r"hidden widths \[16\], expected \[32\]"):
         mlp_torch.save(mlp_torch.build([16]), path)
         mlp_torch.load(path, [32])
+
+
+def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
+    data = training.load_training_data(prepared_dir)
+    model = mlp_torch.from_layers(seeding.initial_weights([32], "kaiming_uniform", 0))
+    trainer = mlp_torch.TorchTrainer(model, momentum=0.9, weight_decay=0.0)
+    x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    train = {"epochs": 1, "batch_size": 256, "lr": 1.0e4, "lr_min": 0.0, "schedule": "constant"}
+    train |= {"step_size": 1, "gamma": 1.0}
+    with pytest.raises(training.TrainingDiverged, match=r"torch training diverged \(seed 0\): loss is nan at epoch 1"):
+        training.fit(
+            "torch",
+            lambda order, lrs: trainer.train_epoch(x, y, order, 256, lrs),
+            lambda: mlp_torch.evaluate(model, torch.from_numpy(data.val_x), torch.from_numpy(data.val_y)),
+            len(data.y),
+            train,
+            seed=0,
+        )
