@@ -110,7 +110,8 @@ def test_3_a_second_repro_runs_nothing(reproduced: Clone) -> None:
     [
         (("params.yaml", "train_numpy", "threads", 1), {"train_numpy", "evaluate", "report"}),
         (("params.yaml", "report", "misclassified_shown", 8), {"report"}),
-        (("stages/evaluate.py", None, None, None), {"evaluate", "report"}),
+        # evaluate's outputs come out the same, so the report, which reads only them, has nothing to redo
+        (("stages/evaluate.py", None, None, None), {"evaluate"}),
     ],
 )
 def test_4_a_change_reruns_only_what_depends_on_it(reproduced: Clone, change: tuple, expected: set[str]) -> None:
