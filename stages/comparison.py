@@ -25,7 +25,10 @@ def verdict(
     if seeds < 2:
         return f"{quantity}: no verdict from one seed (difference {shown}, spread unknown); train several seeds."
     if abs(difference) <= tie_sigmas * spread:
-        return f"{quantity}: **tie** — the difference, {shown}, is within the seed-to-seed spread ({spread:.3g}{unit})."
+        return (
+            f"{quantity}: **tie** — the difference, {shown}, is within {tie_sigmas:g}x "
+            f"the seed-to-seed spread ({spread:.3g}{unit})."
+        )
     numpy_better = (difference > 0) == higher_is_better
     winner, loser = ("NumPy", "PyTorch") if numpy_better else ("PyTorch", "NumPy")
     return (

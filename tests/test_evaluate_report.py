@@ -150,6 +150,21 @@ def test_a_difference_within_the_seed_spread_is_a_tie(numpy_stats: dict, torch_s
     assert expected in comparison.verdict("Test accuracy", numpy_stats, torch_stats, tie_sigmas=1.0, seeds=3)
 
 
+def test_the_tie_sentence_states_the_margin_against_the_spread() -> None:
+    sentence = comparison.verdict(
+        "Test accuracy",
+        {"mean": 0.9848, "std": 0.0006},
+        {"mean": 0.9841, "std": 0.0005},
+        tie_sigmas=2,
+        seeds=3,
+        unit=" pp",
+        scale=100,
+    )
+    assert (
+        sentence == "Test accuracy: **tie** — the difference, 0.07 pp, is within 2x the seed-to-seed spread (0.06 pp)."
+    )
+
+
 def test_lower_is_better_for_time_and_one_seed_names_no_winner() -> None:
     slow, fast = {"mean": 2.0, "std": 0.01}, {"mean": 1.0, "std": 0.01}
     assert "**PyTorch** ahead" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=3, higher_is_better=False)
