@@ -39,7 +39,7 @@ def build(hidden: Sequence[int]) -> nn.Sequential:
 
 def from_layers(layers: list[tuple[np.ndarray, np.ndarray]]) -> nn.Sequential:
     """A network holding exactly the given (fan_in, fan_out) weights and biases."""
-    model = build([w.shape[1] for w, _ in layers[:-1]])
+    model = build([w.shape[1] for w, _ in layers[:-1]]).to(torch.from_numpy(layers[0][0]).dtype)
     linears = [m for m in model if isinstance(m, nn.Linear)]
     with torch.no_grad():
         for linear, (weight, bias) in zip(linears, layers):
@@ -89,7 +89,7 @@ class TorchTrainer:
         """One optimiser step per consecutive `batch_size` slice of `order`; returns the per-step losses."""
         self.model.train()
         order_on_device = torch.from_numpy(order).to(x.device)
-        losses = torch.empty(len(lrs), device=x.device)
+        losses = torch.empty(len(lrs), dtype=x.dtype, device=x.device)
         for step, lr in enumerate(lrs.tolist()):
             index = order_on_device[step * batch_size : (step + 1) * batch_size]
             for group in self.optimizer.param_groups:
