@@ -181,6 +181,7 @@ def test_7_push_then_pull_in_a_fresh_clone_runs_no_stage(reproduced: Clone, tmp_
 
 def test_5_and_6_experiment_then_diff_metrics_and_params_between_commits(reproduced: Clone) -> None:
     """`dvc exp run -S train.epochs=1` runs and is listed; applied and committed, the diffs show the change."""
+    epochs = yaml.safe_load(reproduced.committed("params.yaml"))["train"]["epochs"]
     reproduced.run("dvc", "exp", "run", "-n", "one-epoch", "-S", "train.epochs=1")
     shown = reproduced.run("dvc", "exp", "show", "--md").stdout
     assert "one-epoch" in shown
@@ -192,7 +193,6 @@ def test_5_and_6_experiment_then_diff_metrics_and_params_between_commits(reprodu
         metrics_diff
     )
     params_diff = reproduced.run("dvc", "params", "diff", "HEAD~1", "HEAD", "--md").stdout
-    epochs = yaml.safe_load(reproduced.committed("params.yaml"))["train"]["epochs"]
     assert re.search(rf"train\.epochs\s*\|\s*{epochs}\s*\|\s*1\s*\|", params_diff), params_diff
     plots = json.loads(reproduced.run("dvc", "plots", "diff", "HEAD~1", "HEAD", "--json").stdout)
     assert "errors" not in plots and len(plots["data"]) == 4
