@@ -30,6 +30,7 @@ import numpy as np
 
 from stages.atomic import atomic_write
 from stages.errors import PipelineError
+from stages.seeding import batch_bounds
 
 
 class ModelFileError(PipelineError):
@@ -117,11 +118,13 @@ class SGDTrainer:
     def train_epoch(
         self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, lrs: np.ndarray
     ) -> np.ndarray:
-        """One optimiser step per consecutive `batch_size` slice of `order`; returns the per-step losses."""
-        losses = np.empty(len(lrs))
+        """One optimiser step per batch of `order` (seeding.batch_bounds), at the given learning rates;
+        returns the per-step losses."""
+        bounds = batch_bounds(len(order), batch_size)[: len(lrs)]
+        losses = np.empty(len(bounds))
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the caller, by step
-            for step, lr in enumerate(lrs):
-                index = order[step * batch_size : (step + 1) * batch_size]
+            for step, ((start, stop), lr) in enumerate(zip(bounds, lrs)):
+                index = order[start:stop]
                 xb = np.take(x, index, axis=0, out=self.x[: len(index)])
                 losses[step] = self.gradients(xb, y[index])
                 self.update(float(lr))

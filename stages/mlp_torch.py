@@ -26,7 +26,7 @@ from torch import nn
 
 from stages.atomic import atomic_write
 from stages.mlp_numpy import ModelFileError
-from stages.seeding import layer_sizes
+from stages.seeding import batch_bounds, layer_sizes
 
 
 def build(hidden: Sequence[int]) -> nn.Sequential:
@@ -86,12 +86,14 @@ class TorchTrainer:
     def train_epoch(
         self, x: torch.Tensor, y: torch.Tensor, order: np.ndarray, batch_size: int, lrs: np.ndarray
     ) -> np.ndarray:
-        """One optimiser step per consecutive `batch_size` slice of `order`; returns the per-step losses."""
+        """One optimiser step per batch of `order` (seeding.batch_bounds), at the given learning rates;
+        returns the per-step losses."""
         self.model.train()
+        bounds = batch_bounds(len(order), batch_size)[: len(lrs)]
         order_on_device = torch.from_numpy(order).to(x.device)
-        losses = torch.empty(len(lrs), dtype=x.dtype, device=x.device)
-        for step, lr in enumerate(lrs.tolist()):
-            index = order_on_device[step * batch_size : (step + 1) * batch_size]
+        losses = torch.empty(len(bounds), dtype=x.dtype, device=x.device)
+        for step, ((start, stop), lr) in enumerate(zip(bounds, lrs.tolist())):
+            index = order_on_device[start:stop]
             for group in self.optimizer.param_groups:
                 group["lr"] = lr
             self.optimizer.zero_grad(set_to_none=True)

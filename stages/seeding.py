@@ -53,6 +53,7 @@ def epoch_order(num_samples: int, seed: int, epoch: int) -> np.ndarray:
     return np.random.default_rng([seed, _SHUFFLE_STREAM, epoch]).permutation(num_samples)
 
 
-def batches(order: np.ndarray, batch_size: int) -> list[np.ndarray]:
-    """Consecutive slices of `order`; the last batch is smaller when batch_size does not divide the epoch."""
-    return [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
+def batch_bounds(num_samples: int, batch_size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch within an epoch's order: consecutive slices, every sample once; the last batch
+    is smaller when batch_size does not divide the epoch."""
+    return [(start, min(start + batch_size, num_samples)) for start in range(0, num_samples, batch_size)]

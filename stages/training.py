@@ -68,11 +68,8 @@ def fit(
     framework: str, train_epoch: TrainEpoch, evaluate: Evaluate, num_samples: int, train: dict, seed: int
 ) -> list[EpochRecord]:
     """Run train["epochs"] epochs in the shared seeded order and schedule; return the per-epoch log."""
-    batch_size = train["batch_size"]
-    steps_per_epoch = -(-num_samples // batch_size)
-    lrs = learning_rates(train, steps_per_epoch)
-    batch_sizes = np.full(steps_per_epoch, batch_size)
-    batch_sizes[-1] = num_samples - batch_size * (steps_per_epoch - 1)
+    batch_sizes = np.array([stop - start for start, stop in seeding.batch_bounds(num_samples, train["batch_size"])])
+    lrs = learning_rates(train, steps_per_epoch=len(batch_sizes))
     records = []
     bar = tqdm(range(train["epochs"]), desc=f"{framework} seed {seed}", disable=not sys.stderr.isatty())
     for epoch in bar:
