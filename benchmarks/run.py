@@ -182,7 +182,7 @@ def parse_vs_gzip(raw_dir: Path, repeats: int = 5) -> dict[str, float]:
 
 
 class PeakMemory(threading.Thread):
-    """Samples the peak resident memory (VmHWM) of every `python -m stages.X` process under a parent process."""
+    """Samples the peak resident memory (VmHWM) of the `python -m stages.X` processes descended from a parent."""
 
     def __init__(self, parent_pid: int) -> None:
         super().__init__(daemon=True)
@@ -201,13 +201,21 @@ class PeakMemory(threading.Thread):
         try:
             command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
             match = re.fullmatch(rb"stages\.(\w+)", command[2]) if len(command) > 2 and command[1] == b"-m" else None
-            if match:
+            if match and self._descends_from_parent(pid):
                 status = Path(f"/proc/{pid}/status").read_text()
                 peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
                 stage = match.group(1).decode()
                 self.peaks[stage] = max(self.peaks.get(stage, 0), peak_kib)
         except (OSError, AttributeError, IndexError):
             pass
+
+    def _descends_from_parent(self, pid: str) -> bool:
+        while pid not in ("0", "1"):
+            if int(pid) == self.parent_pid:
+                return True
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            pid = stat.rsplit(")", 1)[1].split()[1]  # the parent's pid, after the command name in parentheses
+        return False
 
 
 def fresh_clone_pipeline(mirror: str) -> dict:

@@ -109,6 +109,7 @@ class SGDTrainer:
         self.relu_masks = [np.empty((batch_size, n), bool) for n in widths[:-1]]
         self.row_max = np.empty((batch_size, 1), dtype)
         self.row_sum = np.empty((batch_size, 1), dtype)
+        self.rows = np.arange(batch_size)  # for picking each sample's true-class entry
         self.grad_weights = [np.empty_like(w) for w in model.weights]
         self.grad_biases = [np.empty_like(b) for b in model.biases]
         self.velocity_weights = [np.zeros_like(w) for w in model.weights]
@@ -146,7 +147,7 @@ class SGDTrainer:
         # softmax and loss, shifted by the row maximum so exp never overflows
         peak = np.max(logits, axis=1, keepdims=True, out=self.row_max[:n])
         logits -= peak
-        rows = np.arange(n)
+        rows = self.rows[:n]
         shifted_true = logits[rows, y]
         probs = np.exp(logits, out=self.deltas[-1][:n])
         total = np.sum(probs, axis=1, keepdims=True, out=self.row_sum[:n])

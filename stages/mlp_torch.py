@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from stages.atomic import atomic_write
+from stages.errors import PipelineError
 from stages.mlp_numpy import ModelFileError
 from stages.seeding import batch_bounds, layer_sizes
 
@@ -58,7 +59,7 @@ def resolve_device(name: str) -> torch.device:
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if name == "cuda" and not torch.cuda.is_available():
-        raise ModelFileError("train_torch.device is cuda but no CUDA device is available")
+        raise PipelineError("train_torch.device: cuda, but no CUDA device is available (use auto or cpu)")
     return torch.device(name)
 
 
