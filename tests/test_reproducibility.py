@@ -135,8 +135,13 @@ def test_4_a_change_reruns_only_what_depends_on_it(reproduced: Clone, change: tu
 def test_a_stage_killed_part_way_leaves_no_partial_output_and_the_next_repro_recovers(reproduced: Clone) -> None:
     scores = (reproduced.path / "metrics" / "scores.json").read_bytes()
     command = [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", "evaluate"]
-    process = subprocess.Popen(command, cwd=reproduced.path, env=reproduced.env, start_new_session=True)
-    time.sleep(4)
+    process = subprocess.Popen(
+        command, cwd=reproduced.path, env=reproduced.env, start_new_session=True, stdout=subprocess.PIPE, text=True
+    )
+    for line in process.stdout:
+        if "Running stage 'evaluate'" in line:
+            break
+    time.sleep(1)  # into the stage's own work: it loads six models and scores 70,000 images
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     written = reproduced.path / "metrics" / "scores.json"
@@ -147,17 +152,18 @@ def test_a_stage_killed_part_way_leaves_no_partial_output_and_the_next_repro_rec
     assert reproduced.run("dvc", "status", "-q", check=False).returncode == 0
 
 
-def test_two_repros_at_once_one_runs_and_the_other_stops_on_the_lock(reproduced: Clone) -> None:
-    command = [sys.executable, "-m", "dvc", "repro", "--force", "--single-item", "evaluate"]
-    first = subprocess.Popen(command, cwd=reproduced.path, env=reproduced.env, stdout=subprocess.PIPE, text=True)
-    time.sleep(2)
-    second = reproduced.run("dvc", "repro", check=False)
-    assert first.wait(timeout=300) == 0
-    assert second.returncode != 0
-    refusal = second.stderr + second.stdout
-    assert "Unable to acquire lock" in refusal or "is busy, it is being blocked by" in refusal, refusal
-    reproduced.run("dvc", "repro")
+def test_a_repro_while_another_dvc_process_holds_the_lock_stops_and_changes_nothing(reproduced: Clone) -> None:
+    # The lock is held by DVC's own repository lock, so the refusal does not depend on how fast a stage runs.
+    from dvc.repo import Repo
+
+    before = reproduced.digests("metrics", "models")
+    with Repo(str(reproduced.path)) as repo, repo.lock:
+        refused = reproduced.run("dvc", "repro", "--force", "report", check=False)
+    assert refused.returncode != 0
+    assert "Unable to acquire lock" in refused.stderr + refused.stdout, refused.stderr
+    assert reproduced.digests("metrics", "models") == before
     assert reproduced.run("dvc", "status", "-q", check=False).returncode == 0
+    assert reproduced.stages_run() == set()
 
 
 def test_7_push_then_pull_in_a_fresh_clone_runs_no_stage(reproduced: Clone, tmp_path: Path) -> None:
