@@ -154,6 +154,19 @@ def numpy_step_profile(data: training.TrainingData, hidden: list[int], batch_siz
     }
 
 
+def blas_only_ceiling(profile: dict, race: dict, peak_gflops: float, num_samples: int) -> dict:
+    """What the NumPy trainer would reach if everything but its BLAS products took no time: the bound on both
+    speed targets that no element-wise tuning can pass."""
+    steps = -(-num_samples // profile["batch_size"])
+    blas_epoch_seconds = profile["blas_products_ms"] * steps / 1e3
+    hidden = [int(width) for width in profile["model"].split("-")[1:-1]]
+    flops = training_flops_per_sample(hidden) * num_samples
+    return {
+        "blas_only_share_of_peak": flops / blas_epoch_seconds / 1e9 / peak_gflops,
+        "blas_only_over_torch": blas_epoch_seconds / race["torch_epoch_seconds"],
+    }
+
+
 def parse_vs_gzip(raw_dir: Path, repeats: int = 5) -> dict[str, float]:
     """The parse stage's work (decode, split, facts, save) against bare gzip decompression of the same files."""
     files = sorted(raw_dir.glob("*.gz"))
@@ -309,6 +322,8 @@ def table(results: dict) -> str:
                     "",
                 )
             )
+        ceiling = f"{profile['blas_only_share_of_peak']:.0%} of peak, {profile['blas_only_over_torch']:.2f}x torch"
+        rows.append(("  if only the BLAS products took time", ceiling, ""))
     p = results["parse"]
     rows.append(
         (
@@ -368,6 +383,8 @@ def main() -> None:
             numpy_step_profile(data, params["model"]["hidden"], params["train"]["batch_size"]),
             numpy_step_profile(data, [800], 512),
         ]
+        for profile, race in zip(results["numpy_step_profile"], races):
+            profile |= blas_only_ceiling(profile, race, results["matmul_peak"]["numpy_gflops"], len(data.y))
         results["parse"] = parse_vs_gzip(args.raw_dir)
     if not args.skip_pipeline:
         mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())
