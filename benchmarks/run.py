@@ -22,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -44,26 +45,28 @@ TARGETS = {
 }
 
 
+def best_seconds(run: Callable[[], object], repeats: int, warm_up: bool = False) -> float:
+    """The fastest of `repeats` timed calls of `run` (after one untimed call, with warm_up)."""
+    if warm_up:
+        run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
 def matmul_peak(threads: int, size: int = 2048, repeats: int = 7) -> dict[str, float]:
     """Float32 GFLOP/s of a large square product, best of `repeats`, through NumPy's BLAS and through torch."""
     a = np.random.default_rng(0).random((size, size), dtype=np.float32)
     b = np.random.default_rng(1).random((size, size), dtype=np.float32)
     out = np.empty_like(a)
-    flops = 2 * size**3
-
-    def best(run) -> float:
-        run()
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        return flops / min(times) / 1e9
-
+    gflop = 2 * size**3 / 1e9
     with threadpool_limits(threads, user_api="blas"):
-        numpy_peak = best(lambda: np.matmul(a, b, out=out))
+        numpy_peak = gflop / best_seconds(lambda: np.matmul(a, b, out=out), repeats, warm_up=True)
     ta, tb, tout = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(out)
-    torch_peak = best(lambda: torch.matmul(ta, tb, out=tout))
+    torch_peak = gflop / best_seconds(lambda: torch.matmul(ta, tb, out=tout), repeats, warm_up=True)
     return {"numpy_gflops": numpy_peak, "torch_gflops": torch_peak}
 
 
@@ -154,12 +157,11 @@ def numpy_step_profile(data: training.TrainingData, hidden: list[int], batch_siz
     }
 
 
-def blas_only_ceiling(profile: dict, race: dict, peak_gflops: float, num_samples: int) -> dict:
+def blas_only_ceiling(hidden: list[int], profile: dict, race: dict, peak_gflops: float, num_samples: int) -> dict:
     """What the NumPy trainer would reach if everything but its BLAS products took no time: the bound on both
     speed targets that no element-wise tuning can pass."""
     steps = -(-num_samples // profile["batch_size"])
     blas_epoch_seconds = profile["blas_products_ms"] * steps / 1e3
-    hidden = [int(width) for width in profile["model"].split("-")[1:-1]]
     flops = training_flops_per_sample(hidden) * num_samples
     return {
         "blas_only_share_of_peak": flops / blas_epoch_seconds / 1e9 / peak_gflops,
@@ -170,23 +172,14 @@ def blas_only_ceiling(profile: dict, race: dict, peak_gflops: float, num_samples
 def parse_vs_gzip(raw_dir: Path, repeats: int = 5) -> dict[str, float]:
     """The parse stage's work (decode, split, facts, save) against bare gzip decompression of the same files."""
     files = sorted(raw_dir.glob("*.gz"))
-
-    def best(run) -> float:
-        times = []
-        for _ in range(repeats):
-            start = time.perf_counter()
-            run()
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    gzip_seconds = best(lambda: [gzip.decompress(f.read_bytes()) for f in files])
+    gzip_seconds = best_seconds(lambda: [gzip.decompress(f.read_bytes()) for f in files], repeats)
     with tempfile.TemporaryDirectory() as out:
 
         def parse_stage() -> None:
             splits = parse.prepare(raw_dir, val_size=5000, seed=0)
             dataset.save(Path(out), splits, dataset.facts(splits))
 
-        parse_seconds = best(parse_stage)
+        parse_seconds = best_seconds(parse_stage, repeats)
     return {
         "gzip_seconds": gzip_seconds,
         "parse_seconds": parse_seconds,
@@ -371,20 +364,18 @@ def main() -> None:
     }
     print(f"matmul peak: {results['matmul_peak']}", flush=True)
     with threadpool_limits(threads, user_api="blas"):
-        races = [
-            epoch_race(data, params["model"]["hidden"], params["train"]["batch_size"], params["train"], args.rounds),
-            epoch_race(data, [800], 512, params["train"], args.rounds),
-        ]
-        for race in races:
-            race["numpy_share_of_peak"] = race["numpy_gflops"] / results["matmul_peak"]["numpy_gflops"]
+        peak = results["matmul_peak"]["numpy_gflops"]
+        results["epochs"], results["numpy_step_profile"] = [], []
+        models = [(params["model"]["hidden"], params["train"]["batch_size"]), ([800], 512)]  # default, matmul-bound
+        for hidden, batch_size in models:
+            race = epoch_race(data, hidden, batch_size, params["train"], args.rounds)
+            race["numpy_share_of_peak"] = race["numpy_gflops"] / peak
             print(f"epochs: {race}", flush=True)
-        results["epochs"] = races
-        results["numpy_step_profile"] = [
-            numpy_step_profile(data, params["model"]["hidden"], params["train"]["batch_size"]),
-            numpy_step_profile(data, [800], 512),
-        ]
-        for profile, race in zip(results["numpy_step_profile"], races):
-            profile |= blas_only_ceiling(profile, race, results["matmul_peak"]["numpy_gflops"], len(data.y))
+            results["epochs"].append(race)
+        for (hidden, batch_size), race in zip(models, results["epochs"]):
+            profile = numpy_step_profile(data, hidden, batch_size)
+            profile |= blas_only_ceiling(hidden, profile, race, peak, len(data.y))
+            results["numpy_step_profile"].append(profile)
         results["parse"] = parse_vs_gzip(args.raw_dir)
     if not args.skip_pipeline:
         mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())

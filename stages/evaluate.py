@@ -22,7 +22,7 @@ from stages.atomic import atomic_write, write_text
 from stages.metrics import confusion_matrix, mean_std, per_class
 from stages.mlp_numpy import cross_entropy
 from stages.params import load_params
-from stages.saved_models import FRAMEWORKS, Predict, load_predictor
+from stages.saved_models import FRAMEWORKS, Predict, load_predictor, log_path
 
 
 def logits_in_batches(predict: Predict, x: np.ndarray, batch_size: int) -> np.ndarray:
@@ -100,7 +100,7 @@ def main() -> None:
         )
         predictions |= framework_predictions
         write_text(args.metrics_dir / f"confusion_{framework}.csv", confusion_rows(confusions[0]))
-        logs = [training.read_log(args.models_dir / framework / f"seed-{s}.tsv") for s in seeds]
+        logs = [training.read_log(log_path(args.models_dir, framework, s)) for s in seeds]
         timings[framework] = {
             column: mean_std([np.median([getattr(r, column) for r in log]) for log in logs])
             for column in ("epoch_seconds", "samples_per_second")

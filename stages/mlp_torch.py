@@ -7,6 +7,7 @@ trains on the batches `seeding.epoch_order` gives, so it can be compared step fo
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import pickle
 import zipfile
@@ -17,8 +18,6 @@ import numpy as np
 
 # cuBLAS needs this set before its first use to give deterministic results.
 os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
-
-import itertools
 
 import torch
 import torch.nn.functional as F

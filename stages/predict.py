@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from pathlib import Path
 
@@ -21,9 +20,7 @@ from PIL import Image
 from stages import dataset
 from stages.digit_image import load_digit
 from stages.errors import PipelineError
-from stages.saved_models import FRAMEWORKS, Predict, load_predictor
-
-log = logging.getLogger(__name__)
+from stages.saved_models import FRAMEWORKS, Predict, load_predictor, trained_seeds
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
@@ -32,7 +29,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 
 def default_seed(models_dir: Path) -> int:
-    seeds = sorted(int(p.stem.removeprefix("seed-")) for p in (models_dir / "numpy").glob("seed-*.npz"))
+    seeds = trained_seeds(models_dir, "numpy")
     if not seeds:
         raise PipelineError(f"{models_dir}: no trained models; run `dvc repro` (or `dvc pull`) first")
     return seeds[0]

@@ -19,7 +19,7 @@ from stages.comparison import verdict
 from stages.metrics import confusion_matrix
 from stages.mlp_numpy import NumpyMLP
 from stages.params import load_params
-from stages.saved_models import FRAMEWORKS, model_path
+from stages.saved_models import FRAMEWORKS, log_path, model_path
 from stages.seeding import layer_sizes
 
 FIGURES = "figures"
@@ -148,7 +148,7 @@ def main() -> None:
     scores = json.loads((args.metrics_dir / "scores.json").read_text())
     timings = json.loads((args.metrics_dir / "timings.json").read_text())
     runs = {f: json.loads((args.models_dir / f / "run.json").read_text()) for f in FRAMEWORKS}
-    logs = {f: [training.read_log(args.models_dir / f / f"seed-{s}.tsv") for s in seeds] for f in FRAMEWORKS}
+    logs = {f: [training.read_log(log_path(args.models_dir, f, s)) for s in seeds] for f in FRAMEWORKS}
     figures = args.report_dir / FIGURES
 
     plotting.curves(logs, figures / "curves.png")

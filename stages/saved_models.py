@@ -21,6 +21,17 @@ def model_path(models_dir: str | Path, framework: str, seed: int) -> Path:
     return Path(models_dir) / framework / f"seed-{seed}.{SUFFIX[framework]}"
 
 
+def log_path(models_dir: str | Path, framework: str, seed: int) -> Path:
+    """The per-epoch training log (training.write_log) beside the model."""
+    return Path(models_dir) / framework / f"seed-{seed}.tsv"
+
+
+def trained_seeds(models_dir: str | Path, framework: str) -> list[int]:
+    """The seeds with a saved model of `framework`, ascending."""
+    files = (Path(models_dir) / framework).glob(f"seed-*.{SUFFIX[framework]}")
+    return sorted(int(path.stem.removeprefix("seed-")) for path in files)
+
+
 def load_predictor(framework: str, models_dir: str | Path, seed: int, hidden: Sequence[int] | None = None) -> Predict:
     """A function from standardised inputs (n, 784) to logits (n, 10) for one saved model."""
     path = model_path(models_dir, framework, seed)
