@@ -29,10 +29,10 @@ import numpy as np
 import torch
 from threadpoolctl import threadpool_limits
 
-from stages import dataset, machine, mlp_torch, parse, seeding, training
-from stages.mlp_numpy import NumpyMLP, SGDTrainer
-from stages.params import load_params
-from stages.schedule import learning_rates
+from mnist_numpy_vs_torch import dataset, machine, mlp_torch, seeding, training
+from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer
+from mnist_numpy_vs_torch.params import Params, TrainParams, load_params
+from stages import parse
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -78,14 +78,14 @@ def training_flops_per_sample(hidden: list[int]) -> int:
     return 2 * sum(products) * 2 + 2 * sum(products[1:])
 
 
-def epoch_race(data: training.TrainingData, hidden: list[int], batch_size: int, train: dict, rounds: int) -> dict:
+def epoch_race(data: dataset.Inputs, hidden: list[int], batch_size: int, train: TrainParams, rounds: int) -> dict:
     """NumPy and torch epochs interleaved (A B A B ...), same model, batch size, data and order; medians."""
     layers = seeding.initial_weights(hidden, "kaiming_uniform", seed=0)
     steps = -(-len(data.y) // batch_size)
-    lrs = learning_rates(train | {"batch_size": batch_size}, steps)[0] * 0.1  # gentle: no divergence on any model
-    numpy_trainer = SGDTrainer(NumpyMLP(layers), batch_size, train["momentum"], train["weight_decay"])
+    lrs = np.full(steps, train.lr * 0.1)  # gentle: no divergence on any model
+    numpy_trainer = SGDTrainer(NumpyMLP(layers), batch_size, train.momentum, train.weight_decay)
     torch_model = mlp_torch.from_layers(layers)
-    torch_trainer = mlp_torch.TorchTrainer(torch_model, train["momentum"], train["weight_decay"])
+    torch_trainer = mlp_torch.TorchTrainer(torch_model, train.momentum, train.weight_decay)
     x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
     numpy_times, torch_times = [], []
     for round_ in range(rounds + 1):  # the first round warms caches and allocators and is not counted
@@ -114,7 +114,7 @@ def epoch_race(data: training.TrainingData, hidden: list[int], batch_size: int, 
     }
 
 
-def numpy_step_profile(data: training.TrainingData, hidden: list[int], batch_size: int, steps: int = 60) -> dict:
+def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int = 60) -> dict:
     """Where a NumPy training step's time goes: the BLAS products (timed alone, same shapes) against the rest."""
     model = NumpyMLP(seeding.initial_weights(hidden, "kaiming_uniform", seed=0))
     trainer = SGDTrainer(model, batch_size, momentum=0.9, weight_decay=5e-4)
@@ -253,26 +253,24 @@ def fresh_clone_pipeline(mirror: str) -> dict:
     }
 
 
-def gpu_time_to_98(data: training.TrainingData, prepared_dir: Path, params: dict) -> dict | None:
+def gpu_time_to_98(data: dataset.Inputs, prepared_dir: Path, params: Params) -> dict | None:
     """On CUDA: wall seconds of the torch trainer (default params) until test accuracy first reaches 98%."""
     if not torch.cuda.is_available():
         return None
     device = torch.device("cuda")
-    facts = dataset.load_facts(prepared_dir)
-    test = dataset.load_split(prepared_dir, "test")
-    test_x = torch.from_numpy(dataset.normalise(test.images, facts["train_pixel_mean"], facts["train_pixel_std"]))
-    test_x, test_y = test_x.to(device), torch.from_numpy(test.labels.astype(np.int64)).to(device)
-    train = params["train"]
+    test = dataset.load_inputs(prepared_dir, "test")
+    test_x, test_y = torch.from_numpy(test.x).to(device), torch.from_numpy(test.y).to(device)
+    train = params.train
     mlp_torch.configure(1, seed=0)
-    model = mlp_torch.from_layers(seeding.initial_weights(params["model"]["hidden"], params["model"]["init"], 0))
+    model = mlp_torch.from_layers(seeding.initial_weights(params.model.hidden, params.model.init, 0))
     model = model.to(device)
-    trainer = mlp_torch.TorchTrainer(model, train["momentum"], train["weight_decay"])
+    trainer = mlp_torch.TorchTrainer(model, train.momentum, train.weight_decay)
     x, y = torch.from_numpy(data.x).to(device), torch.from_numpy(data.y).to(device)
-    lrs = learning_rates(train, -(-len(data.y) // train["batch_size"]))
+    lrs = training.run_learning_rates(train, len(data))
     torch.cuda.synchronize()
     start = time.perf_counter()
-    for epoch in range(train["epochs"]):
-        trainer.train_epoch(x, y, seeding.epoch_order(len(data.y), 0, epoch), train["batch_size"], lrs[epoch])
+    for epoch in range(train.epochs):
+        trainer.train_epoch(x, y, seeding.epoch_order(len(data.y), 0, epoch), train.batch_size, lrs[epoch])
         accuracy = mlp_torch.evaluate(model, test_x, test_y)[1]
         if accuracy >= 0.98:
             torch.cuda.synchronize()
@@ -352,9 +350,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
     params = load_params(ROOT / "params.yaml")
-    threads = params["train_numpy"]["threads"]
-    torch.set_num_threads(params["train_torch"]["threads"])
-    data = training.load_training_data(args.prepared_dir)
+    threads = params.train_numpy.threads
+    torch.set_num_threads(params.train_torch.threads)
+    data = dataset.load_inputs(args.prepared_dir, "train")
 
     results: dict = {
         "date": time.strftime("%Y-%m-%d"),
@@ -366,9 +364,9 @@ def main() -> None:
     with threadpool_limits(threads, user_api="blas"):
         peak = results["matmul_peak"]["numpy_gflops"]
         results["epochs"], results["numpy_step_profile"] = [], []
-        models = [(params["model"]["hidden"], params["train"]["batch_size"]), ([800], 512)]  # default, matmul-bound
+        models = [(list(params.model.hidden), params.train.batch_size), ([800], 512)]  # default, matmul-bound
         for hidden, batch_size in models:
-            race = epoch_race(data, hidden, batch_size, params["train"], args.rounds)
+            race = epoch_race(data, hidden, batch_size, params.train, args.rounds)
             race["numpy_share_of_peak"] = race["numpy_gflops"] / peak
             print(f"epochs: {race}", flush=True)
             results["epochs"].append(race)

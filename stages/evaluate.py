@@ -12,95 +12,38 @@ Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 
-from stages import cli, dataset, training
-from stages.atomic import atomic_write, write_text
-from stages.metrics import confusion_matrix, mean_std, per_class
-from stages.mlp_numpy import cross_entropy
-from stages.params import load_params
-from stages.saved_models import FRAMEWORKS, Predict, load_predictor, log_path
-
-
-def logits_in_batches(predict: Predict, x: np.ndarray, batch_size: int) -> np.ndarray:
-    return np.concatenate([predict(x[start : start + batch_size]) for start in range(0, len(x), batch_size)])
-
-
-def score(
-    framework: str, models_dir: Path, splits: dict, inputs: dict, seeds: list[int], hidden: list[int], batch_size: int
-) -> tuple[dict, dict, list[np.ndarray], dict[str, np.ndarray]]:
-    """Scores per split (mean/std and per seed), per-class scores, test confusion matrices and predictions."""
-    values = {name: {"accuracy": [], "loss": []} for name in splits}
-    confusions, predictions = [], {}
-    for seed in seeds:
-        predict = load_predictor(framework, models_dir, seed, hidden)
-        for name, split in splits.items():
-            labels = split.labels.astype(np.int64)
-            logits = logits_in_batches(predict, inputs[name], batch_size)
-            predicted = logits.argmax(axis=1)
-            values[name]["accuracy"].append(float((predicted == labels).mean()))
-            values[name]["loss"].append(float(cross_entropy(logits.astype(np.float64), labels).mean()))
-            if name == "test":
-                confusions.append(confusion_matrix(labels, predicted))
-                predictions[f"{framework}_seed-{seed}"] = predicted.astype(np.uint8)
-    seed_names = [f"seed-{s}" for s in seeds]
-    scores = {
-        name: {q: mean_std(v) | {"seeds": dict(zip(seed_names, v))} for q, v in quantities.items()}
-        for name, quantities in values.items()
-    }
-    per_seed_classes = [per_class(c) for c in confusions]
-    classes = {
-        "test": {
-            q: {str(k): float(np.mean([p[q][k] for p in per_seed_classes])) for k in range(10)}
-            for q in ("precision", "recall", "f1")
-        }
-    }
-    return scores, classes, confusions, predictions
-
-
-def confusion_rows(confusion: np.ndarray) -> str:
-    """One CSV row per test sample, grouped: what DVC's confusion template counts."""
-    rows = "".join(f"{a},{p}\n" * int(confusion[a, p]) for a in range(10) for p in range(10))
-    return "actual,predicted\n" + rows
-
-
-def curves_tsv(curves: dict[str, np.ndarray]) -> str:
-    columns = ["epoch", *curves]
-    epochs = len(next(iter(curves.values())))
-    lines = ["\t".join(columns)]
-    lines += ["\t".join([str(i + 1), *(f"{curves[c][i]:.6g}" for c in columns[1:])]) for i in range(epochs)]
-    return "\n".join(lines) + "\n"
-
-
-def json_text(data: dict) -> str:
-    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+from mnist_numpy_vs_torch import cli, dataset, params
+from mnist_numpy_vs_torch.atomic import atomic_write, write_json, write_text
+from mnist_numpy_vs_torch.evaluation import confusion_rows, curves_tsv, score
+from mnist_numpy_vs_torch.metrics import mean_std
+from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, log_path
+from mnist_numpy_vs_torch.training_log import read_log
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prepared_dir", type=Path)
-    parser.add_argument("models_dir", type=Path)
+    parser.add_argument("numpy_dir", type=Path)
+    parser.add_argument("torch_dir", type=Path)
     parser.add_argument("metrics_dir", type=Path)
     parser.add_argument("predictions", type=Path)
     args = parser.parse_args()
-    params = load_params()
-    seeds, hidden, batch_size = params["train"]["seeds"], params["model"]["hidden"], params["evaluate"]["batch_size"]
-    facts = dataset.load_facts(args.prepared_dir)
-    splits = {name: dataset.load_split(args.prepared_dir, name) for name in ("val", "test")}
-    mean, std = facts["train_pixel_mean"], facts["train_pixel_std"]
-    inputs = {name: dataset.normalise(split.images, mean, std) for name, split in splits.items()}
+    stage = params.for_stage("evaluate")
+    seeds, hidden = stage.train.seeds, stage.model.hidden
+    splits = {name: dataset.load_inputs(args.prepared_dir, name) for name in ("val", "test")}
+    directories = {"numpy": args.numpy_dir, "torch": args.torch_dir}
 
     scores, classes, timings, curves, predictions = {}, {}, {}, {}, {}
     for framework in FRAMEWORKS:
-        scores[framework], classes[framework], confusions, framework_predictions = score(
-            framework, args.models_dir, splits, inputs, seeds, hidden, batch_size
-        )
-        predictions |= framework_predictions
-        write_text(args.metrics_dir / f"confusion_{framework}.csv", confusion_rows(confusions[0]))
-        logs = [training.read_log(log_path(args.models_dir, framework, s)) for s in seeds]
+        result = score(framework, directories[framework], splits, seeds, hidden, stage.evaluate.batch_size)
+        scores[framework], classes[framework] = result.scores, result.per_class
+        predictions |= result.predictions
+        write_text(args.metrics_dir / f"confusion_{framework}.csv", confusion_rows(result.confusions[0]))
+        logs = [read_log(log_path(directories[framework], s)) for s in seeds]
         timings[framework] = {
             column: mean_std([np.median([getattr(r, column) for r in log]) for log in logs])
             for column in ("epoch_seconds", "samples_per_second")
@@ -108,12 +51,12 @@ def main() -> None:
         for column in ("train_loss", "val_loss", "val_accuracy"):
             curves[f"{framework}_{column}"] = np.mean([[getattr(r, column) for r in log] for log in logs], axis=0)
 
-    write_text(args.metrics_dir / "scores.json", json_text(scores))
-    write_text(args.metrics_dir / "per_class.json", json_text(classes))
-    write_text(args.metrics_dir / "timings.json", json_text(timings))
+    write_json(args.metrics_dir / "scores.json", scores)
+    write_json(args.metrics_dir / "per_class.json", classes)
+    write_json(args.metrics_dir / "timings.json", timings)
     write_text(args.metrics_dir / "curves.tsv", curves_tsv(curves))
     with atomic_write(args.predictions) as handle:
-        np.savez(handle, test_labels=splits["test"].labels, **predictions)
+        np.savez(handle, test_labels=splits["test"].y.astype(np.uint8), **predictions)
 
 
 if __name__ == "__main__":

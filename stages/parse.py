@@ -6,22 +6,23 @@ import argparse
 import logging
 from pathlib import Path
 
-from stages import cli, dataset, idx
-from stages.params import load_params
+from mnist_numpy_vs_torch import cli, dataset, idx, mnist, params
+from mnist_numpy_vs_torch.errors import IdxFormatError
 
 log = logging.getLogger(__name__)
 
 
 def prepare(raw_dir: Path, val_size: int, seed: int) -> dict[str, dataset.Split]:
-    train_images = idx.read_images(raw_dir / "train-images-idx3-ubyte.gz")
-    train_labels = idx.read_labels(raw_dir / "train-labels-idx1-ubyte.gz")
-    test_images = idx.read_images(raw_dir / "t10k-images-idx3-ubyte.gz")
-    test_labels = idx.read_labels(raw_dir / "t10k-labels-idx1-ubyte.gz")
+    """The three splits: val carved from MNIST's training set (stratified, seeded), test as published."""
+    train_images = idx.read_images(raw_dir / mnist.TRAIN_IMAGES)
+    train_labels = idx.read_labels(raw_dir / mnist.TRAIN_LABELS)
+    test_images = idx.read_images(raw_dir / mnist.TEST_IMAGES)
+    test_labels = idx.read_labels(raw_dir / mnist.TEST_LABELS)
     for images, labels, name in ((train_images, train_labels, "train"), (test_images, test_labels, "t10k")):
         if len(images) != len(labels):
-            raise idx.IdxFormatError(f"{raw_dir}: {name} has {len(images)} images but {len(labels)} labels")
+            raise IdxFormatError(f"{raw_dir}: {name} has {len(images)} images but {len(labels)} labels")
     if val_size >= len(train_labels):
-        raise idx.IdxFormatError(f"parse.val_size {val_size} is not below the {len(train_labels)} training images")
+        raise IdxFormatError(f"parse.val_size {val_size} is not below the {len(train_labels)} training images")
     train_index, val_index = dataset.stratified_split(train_labels, val_size, seed)
     return {
         "train": dataset.Split(train_images[train_index], train_labels[train_index]),
@@ -35,8 +36,8 @@ def main() -> None:
     parser.add_argument("raw_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
-    params = load_params()["parse"]
-    splits = prepare(args.raw_dir, params["val_size"], params["seed"])
+    parse = params.for_stage("parse").parse
+    splits = prepare(args.raw_dir, parse.val_size, parse.seed)
     facts = dataset.facts(splits)
     dataset.save(args.out_dir, splits, facts)
     log.info("wrote %s: %s", args.out_dir, facts["counts"])

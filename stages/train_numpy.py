@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from threadpoolctl import threadpool_limits
 
-from stages import cli, seeding, training
-from stages.atomic import write_text
-from stages.machine import numpy_environment
-from stages.mlp_numpy import NumpyMLP, SGDTrainer, evaluate
-from stages.params import load_params
+from mnist_numpy_vs_torch import cli, dataset, params, seeding, training
+from mnist_numpy_vs_torch.atomic import write_json
+from mnist_numpy_vs_torch.machine import numpy_environment
+from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer, evaluate
+from mnist_numpy_vs_torch.params import ModelParams, TrainParams
+from mnist_numpy_vs_torch.saved_models import log_path, model_path, run_path
+from mnist_numpy_vs_torch.training_log import EpochRecord, write_log
 
 
-def train_seed(data: training.TrainingData, model_params: dict, train: dict, seed: int) -> tuple[NumpyMLP, list]:
-    model = NumpyMLP(seeding.initial_weights(model_params["hidden"], model_params["init"], seed))
-    trainer = SGDTrainer(model, train["batch_size"], train["momentum"], train["weight_decay"])
+def train_seed(
+    train_set: dataset.Inputs, val_set: dataset.Inputs, model: ModelParams, train: TrainParams, seed: int
+) -> tuple[NumpyMLP, list[EpochRecord]]:
+    network = NumpyMLP(seeding.initial_weights(model.hidden, model.init, seed))
+    trainer = SGDTrainer(network, train.batch_size, train.momentum, train.weight_decay)
     records = training.fit(
         "numpy",
-        lambda order, lrs: trainer.train_epoch(data.x, data.y, order, train["batch_size"], lrs),
-        lambda: evaluate(model, data.val_x, data.val_y),
-        len(data.y),
-        train,
-        seed,
+        lambda order, lrs: trainer.train_epoch(train_set.x, train_set.y, order, train.batch_size, lrs),
+        lambda: evaluate(network, val_set.x, val_set.y),
+        num_samples=len(train_set),
+        train=train,
+        seed=seed,
     )
-    return model, records
+    return network, records
 
 
 def main() -> None:
@@ -34,15 +37,15 @@ def main() -> None:
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
-    params = load_params()
-    data = training.load_training_data(args.prepared_dir)
-    threads = params["train_numpy"]["threads"]
+    stage = params.for_stage("train_numpy")
+    train_set, val_set = (dataset.load_inputs(args.prepared_dir, name) for name in ("train", "val"))
+    threads = stage.train_numpy.threads
     with threadpool_limits(limits=threads, user_api="blas"):
-        for seed in params["train"]["seeds"]:
-            model, records = train_seed(data, params["model"], params["train"], seed)
-            model.save(args.out_dir / f"seed-{seed}.npz")
-            training.write_log(args.out_dir / f"seed-{seed}.tsv", records)
-        write_text(args.out_dir / "run.json", json.dumps(numpy_environment(threads), indent=2) + "\n")
+        for seed in stage.train.seeds:
+            network, records = train_seed(train_set, val_set, stage.model, stage.train, seed)
+            network.save(model_path(args.out_dir, "numpy", seed))
+            write_log(log_path(args.out_dir, seed), records)
+        write_json(run_path(args.out_dir), numpy_environment(threads))
 
 
 if __name__ == "__main__":

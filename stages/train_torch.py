@@ -3,37 +3,42 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 from pathlib import Path
 
 import torch
 
-from stages import cli, mlp_torch, seeding, training
-from stages.atomic import write_text
-from stages.machine import torch_environment
-from stages.params import load_params
+from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, seeding, training
+from mnist_numpy_vs_torch.atomic import write_json
+from mnist_numpy_vs_torch.machine import torch_environment
+from mnist_numpy_vs_torch.params import ModelParams, TrainParams
+from mnist_numpy_vs_torch.saved_models import log_path, model_path, run_path
+from mnist_numpy_vs_torch.training_log import EpochRecord, write_log
 
 log = logging.getLogger(__name__)
 
 
 def train_seed(
-    data: training.TrainingData, model_params: dict, train: dict, seed: int, device: torch.device
-) -> tuple[torch.nn.Sequential, list]:
-    layers = seeding.initial_weights(model_params["hidden"], model_params["init"], seed)
-    model = mlp_torch.from_layers(layers).to(device)
-    trainer = mlp_torch.TorchTrainer(model, train["momentum"], train["weight_decay"])
-    x, y = torch.from_numpy(data.x).to(device), torch.from_numpy(data.y).to(device)
-    val_x, val_y = torch.from_numpy(data.val_x).to(device), torch.from_numpy(data.val_y).to(device)
+    train_set: dataset.Inputs,
+    val_set: dataset.Inputs,
+    model: ModelParams,
+    train: TrainParams,
+    seed: int,
+    device: torch.device,
+) -> tuple[torch.nn.Sequential, list[EpochRecord]]:
+    network = mlp_torch.from_layers(seeding.initial_weights(model.hidden, model.init, seed)).to(device)
+    trainer = mlp_torch.TorchTrainer(network, train.momentum, train.weight_decay)
+    x, y = torch.from_numpy(train_set.x).to(device), torch.from_numpy(train_set.y).to(device)
+    val_x, val_y = torch.from_numpy(val_set.x).to(device), torch.from_numpy(val_set.y).to(device)
     records = training.fit(
         "torch",
-        lambda order, lrs: trainer.train_epoch(x, y, order, train["batch_size"], lrs),
-        lambda: mlp_torch.evaluate(model, val_x, val_y),
-        len(data.y),
-        train,
-        seed,
+        lambda order, lrs: trainer.train_epoch(x, y, order, train.batch_size, lrs),
+        lambda: mlp_torch.evaluate(network, val_x, val_y),
+        num_samples=len(train_set),
+        train=train,
+        seed=seed,
     )
-    return model, records
+    return network, records
 
 
 def main() -> None:
@@ -41,17 +46,16 @@ def main() -> None:
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
-    params = load_params()
-    device = mlp_torch.resolve_device(params["train_torch"]["device"])
+    stage = params.for_stage("train_torch")
+    device = mlp_torch.resolve_device(stage.train_torch.device)
     log.info("torch %s on %s", torch.__version__, device)
-    data = training.load_training_data(args.prepared_dir)
-    for seed in params["train"]["seeds"]:
-        mlp_torch.configure(params["train_torch"]["threads"], seed)
-        model, records = train_seed(data, params["model"], params["train"], seed, device)
-        mlp_torch.save(model, args.out_dir / f"seed-{seed}.pt")
-        training.write_log(args.out_dir / f"seed-{seed}.tsv", records)
-    environment = torch_environment(device.type, params["train_torch"]["threads"])
-    write_text(args.out_dir / "run.json", json.dumps(environment, indent=2) + "\n")
+    train_set, val_set = (dataset.load_inputs(args.prepared_dir, name) for name in ("train", "val"))
+    for seed in stage.train.seeds:
+        mlp_torch.configure(stage.train_torch.threads, seed)
+        network, records = train_seed(train_set, val_set, stage.model, stage.train, seed, device)
+        mlp_torch.save(network, model_path(args.out_dir, "torch", seed))
+        write_log(log_path(args.out_dir, seed), records)
+    write_json(run_path(args.out_dir), torch_environment(device.type, stage.train_torch.threads))
 
 
 if __name__ == "__main__":

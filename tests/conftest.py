@@ -1,27 +1,74 @@
-"""Shared fixtures: the real MNIST files beside the checkout, served over loopback HTTP, and the parsed splits."""
+"""Shared fixtures: the real MNIST files, served over loopback HTTP, and the parsed splits.
+
+MNIST comes from $MNIST_SHARED_DIR when set, else ../shared/mnist beside the checkout, else the download stage's
+data/raw; every file is checked against its published SHA-256. With none of them, the tests that need MNIST fail
+with one line saying what to do: they never skip.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shlex
+import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
+from mnist_numpy_vs_torch.download import RetryPolicy, fetch_all
+from mnist_numpy_vs_torch.mnist import SHA256 as MNIST_SHA256
+from mnist_numpy_vs_torch.params import Params, load_params
 from stages import parse
-from stages.mnist_download import MNIST_SHA256, RetryPolicy, fetch_all
+from tests.clones import GIT_IDENTITY, Clone, fresh_clone
 from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
-MNIST_DIR = Path(os.environ.get("MNIST_SHARED_DIR", ROOT.parent / "shared" / "mnist"))
 FAST_POLICY = RetryPolicy(timeout_seconds=5.0, retries=1, backoff_seconds=0.0)
+PARAMS: Params = load_params(ROOT / "params.yaml")
+
+
+def mnist_sources(environ: dict[str, str] | None = None) -> list[Path]:
+    """Where the tests look for the four MNIST files, in order."""
+    environ = os.environ if environ is None else environ
+    override = [Path(environ["MNIST_SHARED_DIR"])] if environ.get("MNIST_SHARED_DIR") else []
+    return [*override, ROOT.parent / "shared" / "mnist", ROOT / "data" / "raw"]
+
+
+def verified_mnist(sources: list[Path]) -> dict[str, bytes]:
+    """The four files from the first source that holds all of them with the right checksums."""
+    for source in sources:
+        files = {name: (source / name).read_bytes() for name in MNIST_SHA256 if (source / name).is_file()}
+        if len(files) == len(MNIST_SHA256) and all(
+            hashlib.sha256(data).hexdigest() == MNIST_SHA256[name] for name, data in files.items()
+        ):
+            return files
+    raise FileNotFoundError(
+        f"no verified MNIST files in {', '.join(map(str, sources))}: run `dvc repro` first (or set MNIST_SHARED_DIR)"
+    )
+
+
+def stage_command(stage: str, *args: str) -> list[str]:
+    """The command that runs a stage script from any directory, as dvc.yaml's `python -m stages.X` does here."""
+    return [sys.executable, str(ROOT / "stages" / f"{stage}.py"), *args]
+
+
+def run_stage(directory: Path, stage: str) -> subprocess.CompletedProcess:
+    """Run `stage`'s command from dvc.yaml in `directory`, as `dvc repro` would there (without DVC's bookkeeping)."""
+    command = shlex.split(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"][stage]["cmd"])
+    command = [sys.executable if word == "python" else word for word in command]
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    return subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="session")
 def mnist_files() -> dict[str, bytes]:
-    if not all((MNIST_DIR / name).is_file() for name in MNIST_SHA256):
-        pytest.skip(f"the four MNIST files are not in {MNIST_DIR} (set MNIST_SHARED_DIR)")
-    return {name: (MNIST_DIR / name).read_bytes() for name in MNIST_SHA256}
+    try:
+        return verified_mnist(mnist_sources())
+    except FileNotFoundError as missing:
+        pytest.fail(str(missing), pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +95,30 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
     running the tests comes first on PATH, as an activated venv would: dvc stages run `python` from PATH."""
     monkeypatch.delenv("MNIST_MIRROR", raising=False)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
+def write_params(directory: Path, text: str | None = None) -> None:
+    """A params.yaml (the committed one unless `text` is given) with the dvc.yaml that says which stage reads
+    which keys, as a stage run in `directory` needs them."""
+    (directory / "params.yaml").write_text((ROOT / "params.yaml").read_text() if text is None else text)
+    (directory / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
+
+
+ALL_STAGES = {"download", "parse", "train_numpy", "train_torch", "evaluate", "report"}
+
+
+@pytest.fixture(scope="session")
+def clone_environment(mnist_files: dict[str, bytes]) -> Iterator[dict[str, str]]:
+    """What a user's shell has: the venv first on PATH, and MNIST_MIRROR at a loopback mirror of the real files."""
+    with LoopbackServer(mnist_files, {"mnist": "ok"}, max_requests=1000) as server:
+        path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+        yield os.environ | GIT_IDENTITY | {"MNIST_MIRROR": server.url("mnist"), "PATH": path}
+
+
+@pytest.fixture(scope="session")
+def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str, str]) -> Clone:
+    """A fresh clone of the committed repository after `dvc repro`: what a newcomer has after the README's first
+    command. Shared by the session; a test that changes anything works on `reproduced.copy(...)`."""
+    clone = fresh_clone(ROOT, tmp_path_factory.mktemp("clone") / "repo", clone_environment)
+    assert clone.stages_run() == ALL_STAGES
+    return clone

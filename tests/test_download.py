@@ -6,15 +6,16 @@ import hashlib
 import os
 import signal
 import subprocess
-import sys
 import textwrap
 import time
 from pathlib import Path
 
 import pytest
 
-from stages.mnist_download import MNIST_SHA256, DownloadError, RetryPolicy, fetch, fetch_all, sources
-from tests.conftest import FAST_POLICY, ROOT
+from mnist_numpy_vs_torch.download import RetryPolicy, fetch, fetch_all, sources
+from mnist_numpy_vs_torch.errors import DownloadError
+from mnist_numpy_vs_torch.mnist import SHA256 as MNIST_SHA256
+from tests.conftest import FAST_POLICY, ROOT, mnist_sources, stage_command, verified_mnist, write_params
 from tests.loopback import LoopbackServer
 
 PAYLOAD = os.urandom(200_000)
@@ -102,11 +103,11 @@ def test_local_folder_with_wrong_bytes_is_refused(tmp_path: Path) -> None:
 
 def test_stage_killed_part_way_then_rerun_ends_with_correct_files(tmp_path: Path, mnist_files: dict) -> None:
     """SIGKILL with half a file received leaves no file at the output path; the rerun completes it."""
-    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    write_params(tmp_path)
     out = tmp_path / "raw"
     with LoopbackServer(mnist_files, {"stall": "stall", "good": "ok"}, slow_seconds=20) as server:
         env = os.environ | {"MNIST_MIRROR": server.url("stall")}
-        process = subprocess.Popen([sys.executable, "-m", "stages.download", str(out)], cwd=tmp_path, env=env)
+        process = subprocess.Popen(stage_command("download", str(out)), cwd=tmp_path, env=env)
         deadline = time.monotonic() + 20
         while not any(out.glob(".*.tmp")) and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.05)
@@ -115,7 +116,7 @@ def test_stage_killed_part_way_then_rerun_ends_with_correct_files(tmp_path: Path
         process.wait()
         assert not any(out.glob("*.gz")), "a partial file stands at the output path"
         rerun = subprocess.run(
-            [sys.executable, "-m", "stages.download", str(out)],
+            stage_command("download", str(out)),
             cwd=tmp_path,
             env=os.environ | {"MNIST_MIRROR": server.url("good")},
             capture_output=True,
@@ -132,11 +133,33 @@ def test_stage_failure_is_one_line_and_nonzero(tmp_path: Path) -> None:
     )
     params = params.replace("https://storage.googleapis.com/cvdf-datasets/mnist/", "http://127.0.0.1:9/b/")
     params = params.replace("retries: 3", "retries: 0").replace("timeout_seconds: 30.0", "timeout_seconds: 1.0")
-    (tmp_path / "params.yaml").write_text(params)
-    result = subprocess.run(
-        [sys.executable, "-m", "stages.download", "raw"], cwd=tmp_path, capture_output=True, text=True, timeout=60
-    )
+    write_params(tmp_path, params)
+    result = subprocess.run(stage_command("download", "raw"), cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "http://127.0.0.1:9/" in errors[0] and "Traceback" not in result.stderr
     assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
+
+
+def test_tests_look_for_mnist_in_the_shared_folder_then_data_raw() -> None:
+    assert mnist_sources({"MNIST_SHARED_DIR": "/elsewhere"}) == [
+        Path("/elsewhere"),
+        ROOT.parent / "shared" / "mnist",
+        ROOT / "data" / "raw",
+    ]
+    assert mnist_sources({})[0] == ROOT.parent / "shared" / "mnist"
+
+
+def test_a_damaged_copy_is_passed_over_and_none_anywhere_is_one_line(tmp_path: Path, mnist_files: dict) -> None:
+    damaged, good = tmp_path / "damaged", tmp_path / "good"
+    for folder in (damaged, good):
+        folder.mkdir()
+        for name, data in mnist_files.items():
+            (folder / name).write_bytes(data)
+    (damaged / "t10k-labels-idx1-ubyte.gz").write_bytes(b"not the file")
+    assert verified_mnist([damaged, good]) == mnist_files
+    with pytest.raises(FileNotFoundError) as missing:
+        verified_mnist([damaged, tmp_path / "nothing"])
+    assert "\n" not in str(missing.value) and str(missing.value).endswith(
+        "run `dvc repro` first (or set MNIST_SHARED_DIR)"
+    )

@@ -15,41 +15,23 @@ import pytest
 import torch
 import yaml
 
-from stages import comparison, dataset, mlp_torch, training
-from stages.train_numpy import train_seed as train_numpy_seed
-from stages.train_torch import train_seed as train_torch_seed
-from tests.conftest import ROOT
+from mnist_numpy_vs_torch import comparison, dataset
+from tests.conftest import ROOT, run_stage, stage_command, write_params
 
 SEEDS = [0, 1]
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
-    """A directory laid out like the repository after train_numpy and train_torch, with small fast models."""
+    """A directory laid out like the repository after the pipeline's stages ran there, with small fast models."""
     root = tmp_path_factory.mktemp("project")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["model"]["hidden"] = [24]
     params["train"] |= {"seeds": SEEDS, "epochs": 2, "batch_size": 256}
-    (root / "params.yaml").write_text(yaml.safe_dump(params))
+    write_params(root, yaml.safe_dump(params))
     shutil.copytree(prepared_dir, root / "data" / "prepared")
-    data = training.load_training_data(prepared_dir)
-    for seed in SEEDS:
-        numpy_model, numpy_log = train_numpy_seed(data, params["model"], params["train"], seed)
-        numpy_model.save(root / "models" / "numpy" / f"seed-{seed}.npz")
-        training.write_log(root / "models" / "numpy" / f"seed-{seed}.tsv", numpy_log)
-        torch_model, torch_log = train_torch_seed(data, params["model"], params["train"], seed, torch.device("cpu"))
-        mlp_torch.save(torch_model, root / "models" / "torch" / f"seed-{seed}.pt")
-        training.write_log(root / "models" / "torch" / f"seed-{seed}.tsv", torch_log)
-    for framework in ("numpy", "torch"):
-        run = {"framework": framework, "blas": "test", "device": "CPU: test", "threads": 1}
-        (root / "models" / framework / "run.json").write_text(json.dumps(run))
-    for stage, args in [
-        ("evaluate", ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz"]),
-        ("report", ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz", "report"]),
-    ]:
-        result = subprocess.run(
-            [sys.executable, "-m", f"stages.{stage}", *args], cwd=root, capture_output=True, text=True
-        )
+    for stage in ("train_numpy", "train_torch", "evaluate", "report"):
+        result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root
 
@@ -77,6 +59,7 @@ def independent_scores(root: Path, framework: str, seed: int) -> tuple[float, fl
     return float((predicted == labels).mean()), float(-log_probs[np.arange(len(labels)), labels].mean()), predicted
 
 
+@pytest.mark.slow
 def test_scores_agree_with_an_independent_recomputation(project: Path) -> None:
     scores = json.loads((project / "metrics" / "scores.json").read_text())
     for framework in ("numpy", "torch"):
@@ -90,6 +73,7 @@ def test_scores_agree_with_an_independent_recomputation(project: Path) -> None:
         assert set(scores[framework]) == {"test", "val"}
 
 
+@pytest.mark.slow
 def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
     classes = json.loads((project / "metrics" / "per_class.json").read_text())
     labels = dataset.load_split(project / "data" / "prepared", "test").labels.astype(int)
@@ -108,6 +92,7 @@ def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
         assert pairs == sorted(zip(labels.tolist(), first.tolist()))
 
 
+@pytest.mark.slow
 def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(project: Path) -> None:
     for name in ("scores.json", "per_class.json", "timings.json"):
         text = (project / "metrics" / name).read_text()
@@ -121,6 +106,7 @@ def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(projec
     assert {c for c in used if c != "predicted"} <= set(header)
 
 
+@pytest.mark.slow
 def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
     assert "| test accuracy (%) |" in report and "| samples / s |" in report and "| parameters | 19,090 |" in report
@@ -131,9 +117,11 @@ def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path)
         assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_report_is_byte_identical_for_the_same_inputs(project: Path, tmp_path: Path) -> None:
-    args = ["data/prepared", "models", "metrics", "data/evaluation/predictions.npz", str(tmp_path / "again")]
-    subprocess.run([sys.executable, "-m", "stages.report", *args], cwd=project, check=True, capture_output=True)
+    args = ["data/prepared", "models/numpy", "models/torch", "metrics", "data/evaluation/predictions.npz"]
+    args.append(str(tmp_path / "again"))
+    subprocess.run(stage_command("report", *args), cwd=project, check=True, capture_output=True)
     for path in sorted((project / "report").rglob("*.*")):
         assert path.read_bytes() == (tmp_path / "again" / path.relative_to(project / "report")).read_bytes(), path
 
@@ -171,6 +159,7 @@ def test_lower_is_better_for_time_and_one_seed_names_no_winner() -> None:
     assert "no verdict from one seed" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=1)
 
 
+@pytest.mark.slow
 def test_dvc_plots_show_renders_every_declared_plot(project: Path) -> None:
     """The top-level plots of dvc.yaml, drawn by DVC itself from the evaluate stage's files."""
     plots_only = {"plots": yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]}

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stages import idx
+from mnist_numpy_vs_torch import idx
 
 
 def images_bytes(count: int = 3) -> bytes:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import struct
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -15,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stages import idx
-from tests.conftest import ROOT
+from mnist_numpy_vs_torch import idx
+from tests.conftest import ROOT, stage_command, write_params
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -108,10 +107,8 @@ def test_the_parse_stage_prints_one_line_and_exits_nonzero(tmp_path: Path, fault
         }[fault]
     )
     params = (ROOT / "params.yaml").read_text().replace("val_size: 5000", "val_size: 2")
-    (tmp_path / "params.yaml").write_text(params)
-    result = subprocess.run(
-        [sys.executable, "-m", "stages.parse", "raw", "out"], cwd=tmp_path, capture_output=True, text=True
-    )
+    write_params(tmp_path, params)
+    result = subprocess.run(stage_command("parse", "raw", "out"), cwd=tmp_path, capture_output=True, text=True)
     assert result.returncode == 1
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert result.stderr.startswith("error: raw/t10k-images-idx3-ubyte.gz: ")

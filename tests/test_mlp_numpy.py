@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 from pathlib import Path
@@ -9,9 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from stages import seeding, training
-from stages.mlp_numpy import ModelFileError, NumpyMLP, SGDTrainer, cross_entropy, evaluate
-from stages.training import TrainingDiverged
+from mnist_numpy_vs_torch import dataset, seeding, training
+from mnist_numpy_vs_torch.errors import ModelFileError, TrainingDiverged
+from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer, cross_entropy, evaluate, softmax
+from tests.conftest import PARAMS
 
 
 def float64_network(sizes: list[int], seed: int = 0) -> NumpyMLP:
@@ -58,15 +60,20 @@ def test_cross_entropy_is_stable_for_huge_logits() -> None:
     assert cross_entropy(logits, np.array([0, 2])) == pytest.approx([0.0, math.log(3)])
 
 
+def test_softmax_rows_are_probabilities_even_for_huge_logits() -> None:
+    probabilities = softmax(np.array([[1000.0, 0.0, -1000.0], [1.0, 1.0, 1.0]]))
+    assert probabilities == pytest.approx(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))
+
+
 def test_fresh_network_on_a_balanced_batch_starts_near_ln10(prepared_dir: Path) -> None:
-    data = training.load_training_data(prepared_dir)
+    data = dataset.load_inputs(prepared_dir, "train")
     balanced = np.concatenate([np.flatnonzero(data.y == k)[:50] for k in range(10)])
     model = NumpyMLP(seeding.initial_weights([512], "kaiming_uniform", seed=0))
     loss = mean_loss(model, data.x[balanced], data.y[balanced])
     assert abs(loss - math.log(10)) < 0.05
 
 
-def short_run(data: training.TrainingData, seed: int, steps: int = 300, batch_size: int = 64) -> NumpyMLP:
+def short_run(data: dataset.Inputs, seed: int, steps: int = 300, batch_size: int = 64) -> NumpyMLP:
     model = NumpyMLP(seeding.initial_weights([128], "kaiming_uniform", seed))
     trainer = SGDTrainer(model, batch_size, momentum=0.9, weight_decay=5e-4)
     order = seeding.epoch_order(len(data.y), seed, epoch=0)[: steps * batch_size]
@@ -75,15 +82,15 @@ def short_run(data: training.TrainingData, seed: int, steps: int = 300, batch_si
 
 
 def test_a_few_hundred_steps_learn_real_digits(prepared_dir: Path) -> None:
-    data = training.load_training_data(prepared_dir)
-    before = evaluate(NumpyMLP(seeding.initial_weights([128], "kaiming_uniform", 0)), data.val_x, data.val_y)
-    after = evaluate(short_run(data, seed=0), data.val_x, data.val_y)
+    data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
+    before = evaluate(NumpyMLP(seeding.initial_weights([128], "kaiming_uniform", 0)), val.x, val.y)
+    after = evaluate(short_run(data, seed=0), val.x, val.y)
     assert after[0] < before[0] / 5
     assert after[1] > 0.90
 
 
 def test_same_seed_gives_bit_identical_weights(prepared_dir: Path) -> None:
-    data = training.load_training_data(prepared_dir)
+    data = dataset.load_inputs(prepared_dir, "train")
     first, second, other = short_run(data, 3, steps=40), short_run(data, 3, steps=40), short_run(data, 4, steps=40)
     for a, b in zip(first.weights + first.biases, second.weights + second.biases):
         assert a.dtype == np.float32 and np.array_equal(a, b)
@@ -112,17 +119,16 @@ def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path, damage: str) -> N
 
 
 def test_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
-    data = training.load_training_data(prepared_dir)
+    data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
     model = NumpyMLP(seeding.initial_weights([32], "kaiming_uniform", 0))
     trainer = SGDTrainer(model, 256, momentum=0.9, weight_decay=0.0)
-    train = {"epochs": 1, "batch_size": 256, "lr": 1.0e4, "lr_min": 0.0, "schedule": "constant"}
-    train |= {"step_size": 1, "gamma": 1.0}
+    train = dataclasses.replace(PARAMS.train, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
     with pytest.raises(TrainingDiverged, match=r"numpy training diverged \(seed 0\): loss is nan at epoch 1, step \d+"):
         training.fit(
             "numpy",
             lambda order, lrs: trainer.train_epoch(data.x, data.y, order, 256, lrs),
-            lambda: evaluate(model, data.val_x, data.val_y),
-            len(data.y),
-            train,
+            lambda: evaluate(model, val.x, val.y),
+            num_samples=len(data),
+            train=train,
             seed=0,
         )

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from stages.params import ParamsError, load_params, validate
-from tests.conftest import ROOT
+from mnist_numpy_vs_torch.params import ParamsError, declared_keys, for_stage, load_params, validate
+from tests.conftest import ROOT, run_stage, write_params
 
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
@@ -27,9 +26,11 @@ def changed(dotted: str, value: object) -> dict:
     return params
 
 
-def test_the_committed_params_are_valid() -> None:
+def test_the_committed_params_are_valid_and_typed() -> None:
     params = load_params(ROOT / "params.yaml")
-    assert params["train"]["lr"] > 0 and params["model"]["hidden"]
+    assert params.train.lr > 0 and params.model.hidden and isinstance(params.train.seeds, tuple)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        params.train.lr = 1.0  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
@@ -68,23 +69,47 @@ def test_a_missing_key_is_named() -> None:
 
 
 def test_every_stage_refuses_bad_params_before_work(tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_text(yaml.safe_dump(changed("train.lr", "1e-3")))
-    stages = [
-        ("download", ["raw"]),
-        ("parse", ["raw", "prep"]),
-        ("train_numpy", ["prep", "models"]),
-        ("train_torch", ["prep", "models"]),
-        ("evaluate", ["prep", "models", "metrics", "predictions.npz"]),
-        ("report", ["prep", "models", "metrics", "predictions.npz", "report"]),
-    ]
-    for stage, args in stages:
-        result = subprocess.run(
-            [sys.executable, "-m", f"stages.{stage}", *args], cwd=tmp_path, capture_output=True, text=True
-        )
+    write_params(tmp_path, yaml.safe_dump(changed("train.lr", "1e-3")))
+    for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
+        result = run_stage(tmp_path, stage)
         assert result.returncode == 1, stage
         assert result.stderr.startswith("error: train.lr: expected a number > 0, got the string '1e-3'"), stage
         assert len(result.stderr.strip().splitlines()) == 1
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["params.yaml"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["dvc.yaml", "params.yaml"]
+
+
+def test_a_stage_gets_only_the_keys_its_dvc_yaml_entry_declares(tmp_path: Path) -> None:
+    write_params(tmp_path)
+    evaluate = for_stage("evaluate", tmp_path / "params.yaml")
+    assert evaluate.train.seeds == tuple(DEFAULTS["train"]["seeds"])  # declared as train.seeds
+    assert evaluate.evaluate.batch_size == DEFAULTS["evaluate"]["batch_size"]  # the whole section is declared
+    with pytest.raises(ParamsError, match=r"^train\.lr: stage evaluate reads it but dvc\.yaml does not list it"):
+        _ = evaluate.train.lr
+    with pytest.raises(ParamsError, match=r"^download: stage evaluate reads this section but dvc\.yaml does not"):
+        _ = evaluate.download
+    report = for_stage("report", tmp_path / "params.yaml")
+    assert report.parse.val_size == DEFAULTS["parse"]["val_size"]
+    with pytest.raises(ParamsError, match=r"^parse\.seed: stage report reads it"):
+        _ = report.parse.seed
+
+
+def test_each_stage_reads_what_its_dvc_yaml_entry_declares(tmp_path: Path) -> None:
+    """The declared keys exist, and a stage the file does not know is a one-line error naming dvc.yaml."""
+    write_params(tmp_path)
+    for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
+        assert declared_keys(stage, tmp_path / "dvc.yaml")
+        for_stage(stage, tmp_path / "params.yaml")  # every declared key is a real key
+    with pytest.raises(ParamsError, match=r"dvc\.yaml: cannot read the params of stage 'training'"):
+        for_stage("training", tmp_path / "params.yaml")
+
+
+def test_a_declared_key_that_params_yaml_lacks_is_refused(tmp_path: Path) -> None:
+    write_params(tmp_path)
+    dvc_yaml = yaml.safe_load((tmp_path / "dvc.yaml").read_text())
+    dvc_yaml["stages"]["evaluate"]["params"].append("train.learning_rate")
+    (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(dvc_yaml))
+    with pytest.raises(ParamsError, match=r"stage evaluate declares train\.learning_rate, which is not a key"):
+        for_stage("evaluate", tmp_path / "params.yaml")
 
 
 def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -9,16 +10,13 @@ import numpy as np
 import pytest
 import torch
 
-from stages import dataset, mlp_torch, seeding, training
-from stages.mlp_numpy import ModelFileError, NumpyMLP, SGDTrainer
-from stages.mlp_numpy import evaluate as numpy_evaluate
-from stages.params import load_params
-from stages.schedule import learning_rates
+from mnist_numpy_vs_torch import dataset, mlp_torch, seeding, training
+from mnist_numpy_vs_torch.errors import ModelFileError, TrainingDiverged
+from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer
+from mnist_numpy_vs_torch.mlp_numpy import evaluate as numpy_evaluate
 from stages.train_numpy import train_seed as train_numpy_seed
 from stages.train_torch import train_seed as train_torch_seed
-from tests.conftest import ROOT
-
-PARAMS = load_params(ROOT / "params.yaml")
+from tests.conftest import PARAMS, ROOT
 
 
 def test_torch_starts_from_exactly_the_numpy_initial_weights() -> None:
@@ -28,24 +26,24 @@ def test_torch_starts_from_exactly_the_numpy_initial_weights() -> None:
 
 
 def fifty_steps_both_ways(
-    data: training.TrainingData, lrs: np.ndarray, dtype: type = np.float32
+    data: dataset.Inputs, lrs: np.ndarray, dtype: type = np.float32
 ) -> tuple[np.ndarray, np.ndarray, NumpyMLP, torch.nn.Sequential, list]:
     """50 steps of the default optimiser (momentum, weight decay) from the default initial weights, seed 0,
     on the first 50 real batches of the epoch."""
-    model_params, train = PARAMS["model"], PARAMS["train"]
-    batch_size = train["batch_size"]
-    initial = seeding.initial_weights(model_params["hidden"], model_params["init"], seed=0)
+    model, train = PARAMS.model, PARAMS.train
+    batch_size = train.batch_size
+    initial = seeding.initial_weights(model.hidden, model.init, seed=0)
     layers = [(w.astype(dtype), b.astype(dtype)) for w, b in initial]
     order = seeding.epoch_order(len(data.y), seed=0, epoch=0)
     x, y = data.x.astype(dtype), data.y
 
     numpy_model = NumpyMLP(layers)
-    numpy_losses = SGDTrainer(numpy_model, batch_size, train["momentum"], train["weight_decay"]).train_epoch(
+    numpy_losses = SGDTrainer(numpy_model, batch_size, train.momentum, train.weight_decay).train_epoch(
         x, y, order, batch_size, lrs
     )
     mlp_torch.configure(threads=1, seed=0)
     torch_model = mlp_torch.from_layers(layers)
-    torch_losses = mlp_torch.TorchTrainer(torch_model, train["momentum"], train["weight_decay"]).train_epoch(
+    torch_losses = mlp_torch.TorchTrainer(torch_model, train.momentum, train.weight_decay).train_epoch(
         torch.from_numpy(x), torch.from_numpy(y), order, batch_size, lrs
     )
     return numpy_losses, torch_losses, numpy_model, torch_model, layers
@@ -60,8 +58,8 @@ def largest_parameter_difference(numpy_model: NumpyMLP, torch_model: torch.nn.Se
 def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(prepared_dir: Path) -> None:
     """The proof that both compute the same thing: the default schedule, momentum and weight decay, in float64,
     where rounding is too small to matter. Measured here: losses and weights agree to about 1e-15."""
-    data = training.load_training_data(prepared_dir)
-    lrs = learning_rates(PARAMS["train"], steps_per_epoch=-(-len(data.y) // PARAMS["train"]["batch_size"]))[0, :50]
+    data = dataset.load_inputs(prepared_dir, "train")
+    lrs = training.run_learning_rates(PARAMS.train, len(data))[0, :50]
     numpy_losses, torch_losses, numpy_model, torch_model, _ = fifty_steps_both_ways(data, lrs, np.float64)
     assert numpy_model.weights[0].dtype == np.float64
     assert np.abs(numpy_losses - torch_losses).max() < 1e-9
@@ -76,7 +74,7 @@ def test_fifty_sgd_momentum_steps_agree_within_1e_5_in_float32(prepared_dir: Pat
     at the default rate of 0.1 the early steps amplify every difference about tenfold per ten steps. The float64
     test above shows that no tie hides a real difference.
     """
-    data = training.load_training_data(prepared_dir)
+    data = dataset.load_inputs(prepared_dir, "train")
     lrs = np.full(50, 0.01)
     numpy_losses, torch_losses, numpy_model, torch_model, layers = fifty_steps_both_ways(data, lrs)
     assert np.abs(numpy_losses - torch_losses).max() < 1e-5
@@ -87,11 +85,11 @@ def test_fifty_sgd_momentum_steps_agree_within_1e_5_in_float32(prepared_dir: Pat
 
 def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
     """The check has teeth: the same 50 float32 steps, but torch without weight decay, miss by far more than 1e-5."""
-    data = training.load_training_data(prepared_dir)
+    data = dataset.load_inputs(prepared_dir, "train")
     lrs = np.full(50, 0.01)
     _, _, numpy_model, _, layers = fifty_steps_both_ways(data, lrs)
     torch_model = mlp_torch.from_layers(layers)
-    mlp_torch.TorchTrainer(torch_model, PARAMS["train"]["momentum"], weight_decay=0.0).train_epoch(
+    mlp_torch.TorchTrainer(torch_model, PARAMS.train.momentum, weight_decay=0.0).train_epoch(
         torch.from_numpy(data.x), torch.from_numpy(data.y), seeding.epoch_order(len(data.y), 0, 0), 128, lrs
     )
     assert largest_parameter_difference(numpy_model, torch_model) > 1e-4
@@ -100,16 +98,12 @@ def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
 @pytest.mark.slow
 def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) -> None:
     """One seed, default params, both frameworks: test accuracies within 0.15 percentage points."""
-    data = training.load_training_data(prepared_dir)
-    facts = dataset.load_facts(prepared_dir)
-    split = dataset.load_split(prepared_dir, "test")
-    test_x = dataset.normalise(split.images, facts["train_pixel_mean"], facts["train_pixel_std"])
-    test_y = split.labels.astype(np.int64)
-    mlp_torch.configure(PARAMS["train_torch"]["threads"], seed=0)
-    numpy_model, _ = train_numpy_seed(data, PARAMS["model"], PARAMS["train"], seed=0)
-    torch_model, _ = train_torch_seed(data, PARAMS["model"], PARAMS["train"], 0, torch.device("cpu"))
-    numpy_accuracy = numpy_evaluate(numpy_model, test_x, test_y)[1]
-    torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test_x), torch.from_numpy(test_y))[1]
+    train, val, test = (dataset.load_inputs(prepared_dir, name) for name in ("train", "val", "test"))
+    mlp_torch.configure(PARAMS.train_torch.threads, seed=0)
+    numpy_model, _ = train_numpy_seed(train, val, PARAMS.model, PARAMS.train, seed=0)
+    torch_model, _ = train_torch_seed(train, val, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
+    numpy_accuracy = numpy_evaluate(numpy_model, test.x, test.y)[1]
+    torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test.x), torch.from_numpy(test.y))[1]
     assert abs(numpy_accuracy - torch_accuracy) * 100 <= 0.15
     assert min(numpy_accuracy, torch_accuracy) > 0.98
 
@@ -119,7 +113,7 @@ def test_committed_metrics_meet_the_accuracy_target() -> None:
     for framework in ("numpy", "torch"):
         assert scores[framework]["test"]["accuracy"]["mean"] >= 0.983, framework
         per_seed = scores[framework]["test"]["accuracy"]["seeds"]
-        assert sorted(per_seed) == sorted(f"seed-{s}" for s in PARAMS["train"]["seeds"])
+        assert sorted(per_seed) == sorted(f"seed-{s}" for s in PARAMS.train.seeds)
 
 
 def test_auto_device_is_cuda_exactly_when_cuda_is_available() -> None:
@@ -150,18 +144,17 @@ def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) ->
 
 
 def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
-    data = training.load_training_data(prepared_dir)
+    data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
     model = mlp_torch.from_layers(seeding.initial_weights([32], "kaiming_uniform", 0))
     trainer = mlp_torch.TorchTrainer(model, momentum=0.9, weight_decay=0.0)
     x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
-    train = {"epochs": 1, "batch_size": 256, "lr": 1.0e4, "lr_min": 0.0, "schedule": "constant"}
-    train |= {"step_size": 1, "gamma": 1.0}
-    with pytest.raises(training.TrainingDiverged, match=r"torch training diverged \(seed 0\): loss is nan at epoch 1"):
+    train = dataclasses.replace(PARAMS.train, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
+    with pytest.raises(TrainingDiverged, match=r"torch training diverged \(seed 0\): loss is nan at epoch 1"):
         training.fit(
             "torch",
             lambda order, lrs: trainer.train_epoch(x, y, order, 256, lrs),
-            lambda: mlp_torch.evaluate(model, torch.from_numpy(data.val_x), torch.from_numpy(data.val_y)),
-            len(data.y),
-            train,
+            lambda: mlp_torch.evaluate(model, torch.from_numpy(val.x), torch.from_numpy(val.y)),
+            num_samples=len(data),
+            train=train,
             seed=0,
         )

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 import yaml
 from PIL import Image
 
-from stages import dataset, mlp_torch, training
-from stages.digit_image import ImageInputError, load_digit, to_mnist
-from stages.train_numpy import train_seed as train_numpy_seed
-from stages.train_torch import train_seed as train_torch_seed
-from tests.conftest import ROOT
+from mnist_numpy_vs_torch import dataset
+from mnist_numpy_vs_torch.digit_image import load_digit, to_mnist
+from mnist_numpy_vs_torch.errors import ImageInputError
+from tests.conftest import ROOT, run_stage, write_params
 
 SAMPLE = 300
 
@@ -27,14 +25,13 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> P
     """A directory with models/ and data/prepared/ as `dvc repro` leaves them (models trained for 4 epochs)."""
     root = tmp_path_factory.mktemp("predict")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["train"]["epochs"] = 4
-    data = training.load_training_data(prepared_dir)
-    numpy_model, _ = train_numpy_seed(data, params["model"], params["train"], seed=0)
-    numpy_model.save(root / "models" / "numpy" / "seed-0.npz")
-    torch_model, _ = train_torch_seed(data, params["model"], params["train"], 0, torch.device("cpu"))
-    mlp_torch.save(torch_model, root / "models" / "torch" / "seed-0.pt")
+    params["train"] |= {"epochs": 4, "seeds": [0]}
+    write_params(root, yaml.safe_dump(params))
     (root / "data").mkdir()
     (root / "data" / "prepared").symlink_to(prepared_dir)
+    for stage in ("train_numpy", "train_torch"):
+        result = run_stage(root, stage)
+        assert result.returncode == 0, result.stderr
     return root
 
 
@@ -60,10 +57,15 @@ def as_user_picture(digit: np.ndarray, rng: np.random.Generator, path: Path) -> 
 
 def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "stages.predict", *args], cwd=workspace, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
+@pytest.mark.slow
 def test_user_pictures_of_mnist_test_digits_are_recognised(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
     test = dataset.load_split(prepared_dir, "test")
     rng = np.random.default_rng(0)
@@ -87,6 +89,7 @@ def test_preprocessing_an_mnist_digit_gives_back_an_mnist_digit(prepared_dir: Pa
     assert correlation > 0.9
 
 
+@pytest.mark.slow
 def test_text_output_shows_each_framework_top_k(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
     picture = as_user_picture(
         dataset.load_split(prepared_dir, "test").images[0], np.random.default_rng(1), tmp_path / "seven.jpg"
@@ -101,6 +104,7 @@ def test_text_output_shows_each_framework_top_k(workspace: Path, prepared_dir: P
         assert seen.size == (28, 28)
 
 
+@pytest.mark.slow
 def test_bad_pictures_are_one_line_errors_and_the_good_ones_still_classified(
     workspace: Path, prepared_dir: Path, tmp_path: Path
 ) -> None:
@@ -125,6 +129,7 @@ def test_bad_pictures_are_one_line_errors_and_the_good_ones_still_classified(
     assert entries[-1]["predictions"]["numpy"]["digit"] == 7
 
 
+@pytest.mark.slow
 def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: Path) -> None:
     picture = tmp_path / "digit.png"
     Image.new("L", (50, 50), 255).save(picture)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from stages.reproduction import problems
+from mnist_numpy_vs_torch.reproduction import problems
 
 
 def scores(accuracy: float = 0.984, loss: float = 0.050) -> dict:

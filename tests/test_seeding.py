@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from stages import seeding
+from mnist_numpy_vs_torch import seeding
 
 
 def test_same_seed_same_weights_other_seed_other_weights() -> None:

@@ -5,6 +5,7 @@
     mnist-predict --show-preprocessed seen.png digit.png   # save the 28x28 image the models actually saw
 
 Run it from the repository after `dvc repro` (or `dvc pull`): it reads models/ and data/prepared/facts.json.
+`python -m mnist_numpy_vs_torch.predict` does the same.
 """
 
 from __future__ import annotations
@@ -17,19 +18,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from stages import dataset
-from stages.digit_image import load_digit
-from stages.errors import PipelineError
-from stages.saved_models import FRAMEWORKS, Predict, load_predictor, trained_seeds
-
-
-def softmax(logits: np.ndarray) -> np.ndarray:
-    shifted = np.exp(logits - logits.max(axis=-1, keepdims=True))
-    return shifted / shifted.sum(axis=-1, keepdims=True)
+from mnist_numpy_vs_torch import dataset
+from mnist_numpy_vs_torch.digit_image import load_digit
+from mnist_numpy_vs_torch.errors import PipelineError
+from mnist_numpy_vs_torch.mlp_numpy import softmax
+from mnist_numpy_vs_torch.predictors import Predict, load_predictor
+from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, trained_seeds
 
 
 def default_seed(models_dir: Path) -> int:
-    seeds = trained_seeds(models_dir, "numpy")
+    seeds = trained_seeds(models_dir / "numpy", "numpy")
     if not seeds:
         raise PipelineError(f"{models_dir}: no trained models; run `dvc repro` (or `dvc pull`) first")
     return seeds[0]
@@ -57,11 +55,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def classify(image: np.ndarray, predictors: dict[str, Predict], mean: float, std: float, top: int) -> dict:
-    x = dataset.normalise(image[None], mean, std)
+def classify(image: np.ndarray, predictors: dict[str, Predict], normalise: dataset.Normalise, top: int) -> dict:
+    x = normalise(image[None])
     result = {}
     for framework, predict in predictors.items():
-        probabilities = softmax(predict(x)[0].astype(np.float64))
+        probabilities = softmax(predict(x).astype(np.float64))[0]
         best = np.argsort(-probabilities, kind="stable")[:top]
         result[framework] = {
             "digit": int(best[0]),
@@ -75,8 +73,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         seed = args.seed if args.seed is not None else default_seed(args.models_dir)
         frameworks = FRAMEWORKS if args.framework == "both" else (args.framework,)
-        predictors = {f: load_predictor(f, args.models_dir, seed) for f in frameworks}
-        facts = dataset.load_facts(args.prepared_dir)
+        predictors = {f: load_predictor(f, args.models_dir / f, seed) for f in frameworks}
+        normalise = dataset.load_normaliser(args.prepared_dir)
     except PipelineError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -95,9 +93,7 @@ def main(argv: list[str] | None = None) -> int:
             saved = preprocessed_path(args.show_preprocessed, index, len(args.images))
             Image.fromarray(255 - image).save(saved)  # dark on white, as a person would draw it
             entry["preprocessed"] = str(saved)
-        entry["predictions"] = classify(
-            image, predictors, facts["train_pixel_mean"], facts["train_pixel_std"], args.top
-        )
+        entry["predictions"] = classify(image, predictors, normalise, args.top)
         results.append(entry)
         if not args.json:
             print(path)

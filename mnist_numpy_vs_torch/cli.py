@@ -6,7 +6,7 @@ import logging
 import sys
 from collections.abc import Callable
 
-from stages.errors import PipelineError
+from mnist_numpy_vs_torch.errors import PipelineError
 
 
 def run(main: Callable[[], None]) -> None:

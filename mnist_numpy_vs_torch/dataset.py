@@ -6,28 +6,27 @@ training split's mean and standard deviation.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from stages.atomic import atomic_write, write_text
-from stages.errors import PipelineError
-from stages.idx import NUM_CLASSES
+from mnist_numpy_vs_torch.atomic import atomic_write, write_text
+from mnist_numpy_vs_torch.errors import DatasetError
+from mnist_numpy_vs_torch.mnist import IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES
 
 SPLITS = ("train", "val", "test")
+Normalise = Callable[[np.ndarray], np.ndarray]  # uint8 (n, 28, 28) -> float32 (n, 784)
 FACTS_FILE = "facts.json"
-
-
-class DatasetError(PipelineError):
-    """The prepared data is missing or inconsistent."""
 
 
 @dataclass(frozen=True)
 class Split:
-    images: np.ndarray  # (n, 28, 28) uint8
+    images: np.ndarray  # (n, 28, 28) uint8, light ink on black
     labels: np.ndarray  # (n,) uint8
 
     def __len__(self) -> int:
@@ -101,7 +100,7 @@ def load_split(directory: str | Path, name: str) -> Split:
         except (OSError, ValueError) as error:
             raise DatasetError(f"{path}: cannot load ({error}); run `dvc repro parse`") from error
     images, labels = arrays
-    if images.dtype != np.uint8 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
+    if images.dtype != np.uint8 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE) or labels.shape != (len(images),):
         raise DatasetError(f"{directory}: {name} split has unexpected shapes {images.shape}, {labels.shape}")
     return Split(images, labels)
 
@@ -115,10 +114,34 @@ def load_facts(directory: str | Path) -> dict[str, Any]:
 
 
 def normalise(images: np.ndarray, mean: float, std: float) -> np.ndarray:
-    """uint8 (n, 28, 28) -> float32 (n, 784), standardised with the training split's statistics."""
+    """uint8 (n, 28, 28) -> float32 (n, 784): x = (pixel / 255 - mean) / std, with the training split's mean and
+    std, computed as pixel * (1 / (255 std)) - mean / std."""
     scale = np.float32(1.0 / (255.0 * std))
     shift = np.float32(mean / std)
-    out = images.reshape(len(images), -1).astype(np.float32)
+    out = images.reshape(len(images), INPUT_SIZE).astype(np.float32)
     out *= scale
     out -= shift
     return out
+
+
+def load_normaliser(directory: str | Path) -> Normalise:
+    """`normalise` with the training split's statistics from the prepared data's facts."""
+    facts = load_facts(directory)
+    return functools.partial(normalise, mean=facts["train_pixel_mean"], std=facts["train_pixel_std"])
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """A split as the models see it."""
+
+    x: np.ndarray  # (n, 784) float32, standardised
+    y: np.ndarray  # (n,) int64
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+def load_inputs(directory: str | Path, name: str) -> Inputs:
+    """The split `name` of the prepared data, standardised with the training split's statistics."""
+    split = load_split(directory, name)
+    return Inputs(load_normaliser(directory)(split.images), split.labels.astype(np.int64))

@@ -28,13 +28,9 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.atomic import atomic_write
-from stages.errors import PipelineError
-from stages.seeding import batch_bounds
-
-
-class ModelFileError(PipelineError):
-    """A saved model is missing, truncated or not the network we expect."""
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.errors import ModelFileError
+from mnist_numpy_vs_torch.seeding import batch_bounds
 
 
 class NumpyMLP:
@@ -76,10 +72,27 @@ class NumpyMLP:
         return cls(layers)
 
 
+def shifted_exp(
+    logits: np.ndarray, out: np.ndarray | None = None, peak_out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """exp(z - m) and m = max_k z_k per row: the overflow-free core of softmax and cross-entropy, since
+    softmax(z) = exp(z - m) / sum exp(z - m) and logsumexp(z) = m + log sum exp(z - m). Writes into `out` and
+    `peak_out` when given (the training step's buffers), else allocates."""
+    peak = np.max(logits, axis=1, keepdims=True, out=peak_out)
+    shifted = np.subtract(logits, peak, out=out)
+    return np.exp(shifted, out=shifted), peak
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities, one row per sample."""
+    exp, _ = shifted_exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
 def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per-sample softmax cross-entropy, computed stably: logsumexp(z) - z_y."""
-    peak = logits.max(axis=1, keepdims=True)
-    log_sum_exp = np.log(np.exp(logits - peak).sum(axis=1)) + peak[:, 0]
+    """Per-sample softmax cross-entropy: logsumexp(z) - z_y."""
+    exp, peak = shifted_exp(logits)
+    log_sum_exp = np.log(exp.sum(axis=1)) + peak[:, 0]
     return log_sum_exp - logits[np.arange(len(labels)), labels]
 
 
@@ -144,14 +157,11 @@ class SGDTrainer:
                 inputs.append(z)
         logits = z
 
-        # softmax and loss, shifted by the row maximum so exp never overflows
-        peak = np.max(logits, axis=1, keepdims=True, out=self.row_max[:n])
-        logits -= peak
+        # loss = mean_i [log sum_k exp(z_ik - m_i) - (z_iy - m_i)], m_i the row maximum
+        probs, peak = shifted_exp(logits, out=self.deltas[-1][:n], peak_out=self.row_max[:n])
         rows = self.rows[:n]
-        shifted_true = logits[rows, y]
-        probs = np.exp(logits, out=self.deltas[-1][:n])
         total = np.sum(probs, axis=1, keepdims=True, out=self.row_sum[:n])
-        loss = float(np.mean(np.log(total[:, 0]) - shifted_true))
+        loss = float(np.mean(np.log(total[:, 0]) - (logits[rows, y] - peak[:, 0])))
 
         delta = probs
         delta /= total

@@ -1,6 +1,6 @@
 """Does a reproduced run keep the committed results? The check CI runs after `dvc repro`.
 
-    python -m stages.reproduction            # committed (git HEAD) vs workspace metrics/scores.json
+    python -m mnist_numpy_vs_torch.reproduction           # committed (git HEAD) vs workspace metrics/scores.json
 
 Accuracy must stay within 0.1 percentage point and loss within 1% of the committed figures (BLAS may round
 differently across machines), and test accuracy must not fall below 98.0% for either framework.

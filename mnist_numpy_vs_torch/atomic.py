@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -36,3 +37,12 @@ def atomic_write(path: str | Path, mode: str = "wb") -> Iterator[IO]:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_write(path, "w") as handle:
         handle.write(text)
+
+
+def json_text(data: object) -> str:
+    """Sorted keys, two-space indent, and never NaN or Infinity (which JSON does not have)."""
+    return json.dumps(data, indent=2, sort_keys=True, allow_nan=False) + "\n"
+
+
+def write_json(path: str | Path, data: object) -> None:
+    write_text(path, json_text(data))

@@ -16,17 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from stages.errors import PipelineError
+from mnist_numpy_vs_torch.errors import IdxFormatError
+from mnist_numpy_vs_torch.mnist import IMAGE_SIDE, NUM_CLASSES
 
 UBYTE = 0x08
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension
-IMAGE_SIDE = 28
-NUM_CLASSES = 10
-
-
-class IdxFormatError(PipelineError):
-    """An IDX file is not what its header or its role says it should be."""
 
 
 def decode(data: bytes, name: str) -> np.ndarray:
@@ -70,7 +65,7 @@ def read_images(path: str | Path) -> np.ndarray:
     """Read an MNIST image file: (count, 28, 28) uint8."""
     images = read(path)
     if images.ndim != 3 or images.shape[1:] != (IMAGE_SIDE, IMAGE_SIDE):
-        raise IdxFormatError(f"{path}: expected images of shape (N, 28, 28), got {images.shape}")
+        raise IdxFormatError(f"{path}: expected images of shape (N, {IMAGE_SIDE}, {IMAGE_SIDE}), got {images.shape}")
     return images
 
 
@@ -81,7 +76,7 @@ def read_labels(path: str | Path) -> np.ndarray:
         raise IdxFormatError(f"{path}: expected a 1-dimensional label file, got shape {labels.shape}")
     if labels.size and labels.max() >= NUM_CLASSES:
         position = int(np.argmax(labels >= NUM_CLASSES))
-        raise IdxFormatError(f"{path}: label {labels[position]} at index {position} is outside 0..9")
+        raise IdxFormatError(f"{path}: label {labels[position]} at index {position} is outside 0..{NUM_CLASSES - 1}")
     return labels
 
 

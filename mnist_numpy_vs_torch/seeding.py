@@ -12,8 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-INPUT_SIZE = 784
-NUM_CLASSES = 10
+from mnist_numpy_vs_torch.mnist import INPUT_SIZE, NUM_CLASSES
 
 # Distinct SeedSequence words keep the streams apart: the weights of seed 1 never share draws with the batches.
 _INIT_STREAM = 0

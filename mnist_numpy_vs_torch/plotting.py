@@ -11,8 +11,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from stages.atomic import atomic_write
-from stages.training import EpochRecord
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.training_log import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
 LABELS = {"numpy": "NumPy", "torch": "PyTorch"}

@@ -13,15 +13,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from stages.errors import PipelineError
+from mnist_numpy_vs_torch.errors import ImageInputError
+from mnist_numpy_vs_torch.mnist import IMAGE_SIDE
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond it, refuse rather than decode a bomb
 BOX = 20
-FRAME = 28
-
-
-class ImageInputError(PipelineError):
-    """A picture that cannot be read or holds no digit."""
+FRAME = IMAGE_SIDE
 
 
 def load_grayscale(path: str | Path) -> np.ndarray:

@@ -18,25 +18,15 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from stages.atomic import atomic_write
-from stages.errors import PipelineError
+from mnist_numpy_vs_torch import mnist
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.errors import DownloadError
 
 log = logging.getLogger(__name__)
 
-# The published checksums of the original files (yann.lecun.com/exdb/mnist/ and its mirrors).
-MNIST_SHA256: dict[str, str] = {
-    "train-images-idx3-ubyte.gz": "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609",
-    "train-labels-idx1-ubyte.gz": "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c",
-    "t10k-images-idx3-ubyte.gz": "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6",
-    "t10k-labels-idx1-ubyte.gz": "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6",
-}
 MIRROR_ENV = "MNIST_MIRROR"
 CHUNK_BYTES = 1 << 20
 MAX_REDIRECTS = 5
-
-
-class DownloadError(PipelineError):
-    """No source delivered a file with the expected checksum."""
 
 
 class ChecksumMismatch(Exception):
@@ -62,7 +52,7 @@ def is_url(source: str) -> bool:
 
 
 def fetch_all(
-    destination: Path, mirrors: Sequence[str], policy: RetryPolicy, files: dict[str, str] = MNIST_SHA256
+    destination: Path, mirrors: Sequence[str], policy: RetryPolicy, files: dict[str, str] = mnist.SHA256
 ) -> None:
     """Make `destination` hold every file in `files`, verified; raise DownloadError if any cannot be had."""
     destination.mkdir(parents=True, exist_ok=True)

@@ -23,10 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from stages.atomic import atomic_write
-from stages.errors import PipelineError
-from stages.mlp_numpy import ModelFileError
-from stages.seeding import batch_bounds, layer_sizes
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.errors import ModelFileError, PipelineError
+from mnist_numpy_vs_torch.seeding import batch_bounds, layer_sizes
 
 
 def build(hidden: Sequence[int]) -> nn.Sequential:

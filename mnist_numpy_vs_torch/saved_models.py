@@ -1,0 +1,29 @@
+"""Where the trainers put what they make, in each framework's folder (models/numpy, models/torch in dvc.yaml):
+seed-N.npz or seed-N.pt weights, seed-N.tsv training logs and run.json, the environment of the run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+FRAMEWORKS = ("numpy", "torch")
+SUFFIX = {"numpy": "npz", "torch": "pt"}
+RUN_FILE = "run.json"
+
+
+def model_path(directory: str | Path, framework: str, seed: int) -> Path:
+    return Path(directory) / f"seed-{seed}.{SUFFIX[framework]}"
+
+
+def log_path(directory: str | Path, seed: int) -> Path:
+    """The per-epoch training log (training_log.write_log) beside the model."""
+    return Path(directory) / f"seed-{seed}.tsv"
+
+
+def run_path(directory: str | Path) -> Path:
+    return Path(directory) / RUN_FILE
+
+
+def trained_seeds(directory: str | Path, framework: str) -> list[int]:
+    """The seeds with a saved model of `framework` in `directory`, ascending."""
+    files = Path(directory).glob(f"seed-*.{SUFFIX[framework]}")
+    return sorted(int(path.stem.removeprefix("seed-")) for path in files)

@@ -1,0 +1,88 @@
+"""The training run both frameworks share: epochs, sample order, schedule, divergence checks and the per-epoch log.
+
+Each framework supplies only two callables: one that runs an epoch of optimiser steps over a given sample order
+with given learning rates, and one that evaluates on the validation split.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+from tqdm import tqdm
+
+from mnist_numpy_vs_torch import seeding
+from mnist_numpy_vs_torch.errors import TrainingDiverged
+from mnist_numpy_vs_torch.params import TrainParams
+from mnist_numpy_vs_torch.schedule import learning_rates
+from mnist_numpy_vs_torch.training_log import EpochRecord
+
+log = logging.getLogger(__name__)
+
+TrainEpoch = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (sample order, step lrs) -> step losses
+Evaluate = Callable[[], tuple[float, float]]  # () -> (val loss, val accuracy)
+
+
+def run_learning_rates(train: TrainParams, num_samples: int) -> np.ndarray:
+    """The learning rate of every step of a run over `num_samples` per epoch, shape (epochs, steps per epoch)."""
+    return learning_rates(
+        train.schedule,
+        lr=train.lr,
+        epochs=train.epochs,
+        steps_per_epoch=len(seeding.batch_bounds(num_samples, train.batch_size)),
+        lr_min=train.lr_min,
+        step_size=train.step_size,
+        gamma=train.gamma,
+    )
+
+
+def fit(
+    framework: str, train_epoch: TrainEpoch, evaluate: Evaluate, *, num_samples: int, train: TrainParams, seed: int
+) -> list[EpochRecord]:
+    """Run train.epochs epochs in the shared seeded order and schedule; return the per-epoch log."""
+    batch_sizes = np.array([stop - start for start, stop in seeding.batch_bounds(num_samples, train.batch_size)])
+    lrs = run_learning_rates(train, num_samples)
+    records = []
+    bar = tqdm(range(train.epochs), desc=f"{framework} seed {seed}", disable=not sys.stderr.isatty())
+    for epoch in bar:
+        order = seeding.epoch_order(num_samples, seed, epoch)
+        start = time.perf_counter()
+        losses = train_epoch(order, lrs[epoch])
+        seconds = time.perf_counter() - start
+        check_finite(framework, seed, epoch, losses, lrs[epoch])
+        val_loss, val_accuracy = evaluate()
+        record = EpochRecord(
+            epoch=epoch + 1,
+            train_loss=float(losses @ batch_sizes / num_samples),
+            val_loss=val_loss,
+            val_accuracy=val_accuracy,
+            lr=float(lrs[epoch, 0]),
+            epoch_seconds=seconds,
+            samples_per_second=num_samples / seconds,
+        )
+        records.append(record)
+        bar.set_postfix(loss=f"{record.train_loss:.4f}", val_acc=f"{val_accuracy:.4f}")
+        log.info(
+            "%s seed %d epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.2f s",
+            framework,
+            seed,
+            epoch + 1,
+            record.train_loss,
+            val_loss,
+            val_accuracy,
+            seconds,
+        )
+    return records
+
+
+def check_finite(framework: str, seed: int, epoch: int, losses: np.ndarray, lrs: np.ndarray) -> None:
+    bad = ~np.isfinite(losses)
+    if bad.any():
+        step = int(np.argmax(bad))
+        raise TrainingDiverged(
+            f"{framework} training diverged (seed {seed}): loss is {losses[step]} at epoch {epoch + 1}, "
+            f"step {step + 1} (learning rate {lrs[step]:.3g}); lower train.lr in params.yaml"
+        )

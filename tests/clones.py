@@ -1,0 +1,59 @@
+"""Clones of this repository for the tests that run the real pipeline: DVC, git and the stage commands as a user
+runs them, each in its own folder."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "test",
+    "GIT_AUTHOR_EMAIL": "test@example.com",
+    "GIT_COMMITTER_NAME": "test",
+    "GIT_COMMITTER_EMAIL": "test@example.com",
+}
+
+
+class Clone:
+    def __init__(self, path: Path, env: dict[str, str]) -> None:
+        self.path = path
+        self.env = env
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """Run a command in the clone; `dvc ...` runs the DVC of the Python running the tests."""
+        command = [sys.executable, "-m", "dvc", *args[1:]] if args[0] == "dvc" else list(args)
+        result = subprocess.run(command, cwd=self.path, env=self.env, capture_output=True, text=True, timeout=900)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def stages_run(self, *args: str) -> set[str]:
+        """The stages a `dvc repro` with `args` ran."""
+        return set(re.findall(r"Running stage '([^']+)'", self.run("dvc", "repro", *args).stdout))
+
+    def is_up_to_date(self) -> bool:
+        return self.run("dvc", "status", "-q", check=False).returncode == 0
+
+    def weights(self) -> dict[str, str]:
+        return {name: digest for name, digest in self.digests("models").items() if name.endswith((".npz", ".pt"))}
+
+    def committed(self, path: str) -> str:
+        return self.run("git", "show", f"HEAD:{path}").stdout
+
+    def digests(self, *folders: str) -> dict[str, str]:
+        files = sorted(p for folder in folders for p in (self.path / folder).rglob("*") if p.is_file())
+        return {str(p.relative_to(self.path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+    def copy(self, destination: Path) -> Clone:
+        """An independent copy, workspace, git history and DVC cache included: a test can change it freely."""
+        shutil.copytree(self.path, destination, symlinks=True)
+        return Clone(destination, self.env)
+
+
+def fresh_clone(source: Path, destination: Path, env: dict[str, str]) -> Clone:
+    subprocess.run(["git", "clone", "-q", str(source), str(destination)], check=True, env=env)
+    return Clone(destination, env)

@@ -1,0 +1,67 @@
+"""What a stage's command runs: the repository's Python files it imports, directly or not, read from the code.
+
+Every import statement counts, wherever it stands (a function-level import runs too when that function does),
+and importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` as well.
+"""
+
+from __future__ import annotations
+
+import ast
+import shlex
+from pathlib import Path
+
+
+def module_file(root: Path, name: str) -> Path | None:
+    """The repository file of module `name` (a.b -> a/b.py or a/b/__init__.py), or None if it is not ours."""
+    path = root.joinpath(*name.split("."))
+    return next((c for c in (path.with_suffix(".py"), path / "__init__.py") if c.is_file()), None)
+
+
+def modules_imported(root: Path, file: Path) -> set[str]:
+    """Every module name an import statement in `file` can load, with each package on the way."""
+    package = file.relative_to(root).with_suffix("").parts[:-1]
+    names: set[str] = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = list(package[: len(package) - node.level + 1])
+                base = ".".join([*parts, base] if base else parts)
+            names |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    with_packages = set()
+    for name in names:
+        bits = name.split(".")
+        with_packages |= {".".join(bits[: i + 1]) for i in range(len(bits))}
+    return with_packages
+
+
+def files_run_by(root: Path, start: Path) -> set[Path]:
+    """`start` and every repository file it imports, directly or not."""
+    seen: set[Path] = set()
+    todo = [start]
+    while todo:
+        file = todo.pop()
+        if file in seen:
+            continue
+        seen.add(file)
+        todo += [f for name in modules_imported(root, file) if (f := module_file(root, name)) and f not in seen]
+    return seen
+
+
+def stage_entry(root: Path, command: str) -> Path:
+    """The file a stage's `python -m package.module ...` or `python path/to/script.py ...` command starts."""
+    words = shlex.split(command)
+    if "-m" in words:
+        found = module_file(root, words[words.index("-m") + 1])
+    else:
+        found = next((root / w for w in words if w.endswith(".py")), None)
+    if found is None or not found.is_file():
+        raise ValueError(f"cannot tell which file {command!r} runs")
+    return found
+
+
+def code_deps(root: Path, command: str) -> set[str]:
+    """The repository-relative paths of the Python files a stage command runs."""
+    return {str(f.relative_to(root)) for f in files_run_by(root, stage_entry(root, command))}
