@@ -20,7 +20,7 @@ from mnist_numpy_vs_torch.errors import DatasetError
 from mnist_numpy_vs_torch.mnist import IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES
 
 SPLITS = ("train", "val", "test")
-Normalise = Callable[[np.ndarray], np.ndarray]  # uint8 (n, 28, 28) -> float32 (n, 784)
+Normalise = Callable[..., np.ndarray]  # (uint8 (n, 28, 28), out=None) -> float32 (n, 784)
 FACTS_FILE = "facts.json"
 
 
@@ -113,15 +113,43 @@ def load_facts(directory: str | Path) -> dict[str, Any]:
         raise DatasetError(f"{path}: cannot load ({error}); run `dvc repro parse`") from error
 
 
-def normalise(images: np.ndarray, mean: float, std: float) -> np.ndarray:
+def normalise(images: np.ndarray, mean: float, std: float, out: np.ndarray | None = None) -> np.ndarray:
     """uint8 (n, 28, 28) -> float32 (n, 784): x = (pixel / 255 - mean) / std, with the training split's mean and
     std, computed as pixel * (1 / (255 std)) - mean / std."""
     scale = np.float32(1.0 / (255.0 * std))
     shift = np.float32(mean / std)
-    out = images.reshape(len(images), INPUT_SIZE).astype(np.float32)
+    flat = images.reshape(len(images), INPUT_SIZE)
+    if out is None:
+        out = flat.astype(np.float32)
+    else:  # the caller's buffer, reused epoch after epoch
+        np.copyto(out, flat, casting="safe")
     out *= scale
     out -= shift
     return out
+
+
+class ShiftedImages:
+    """Every whole-pixel shift of a set of images by up to `max_shift` pixels each way, made once, so that an
+    epoch's shifted copy is one gather. What moves out of the frame is lost; the frame fills with background (0)."""
+
+    def __init__(self, images: np.ndarray, max_shift: int) -> None:
+        self.images, self.reach = images, max_shift
+        side = images.shape[1]
+        padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+        offsets = range(-max_shift, max_shift + 1)
+        self.stack = np.stack(
+            [
+                padded[:, max_shift - down : max_shift - down + side, max_shift - right : max_shift - right + side]
+                for down in offsets
+                for right in offsets
+            ]
+        )
+
+    def __call__(self, shifts: np.ndarray) -> np.ndarray:
+        """The images moved by (down, right) = shifts[i], for each image i."""
+        width = 2 * self.reach + 1
+        code = (shifts[:, 0] + self.reach) * width + (shifts[:, 1] + self.reach)
+        return self.stack[code, np.arange(len(code))]
 
 
 def load_normaliser(directory: str | Path) -> Normalise:

@@ -8,11 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_numpy_vs_torch import statistics
 from mnist_numpy_vs_torch.dataset import Inputs
 from mnist_numpy_vs_torch.metrics import confusion_matrix, mean_std, per_class
 from mnist_numpy_vs_torch.mlp_numpy import cross_entropy
 from mnist_numpy_vs_torch.mnist import NUM_CLASSES
+from mnist_numpy_vs_torch.params import EvaluateParams
 from mnist_numpy_vs_torch.predictors import load_predictor, logits_in_batches
+from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
 
 
 @dataclass(frozen=True)
@@ -72,3 +75,35 @@ def curves_tsv(curves: dict[str, np.ndarray]) -> str:
     lines = ["\t".join(columns)]
     lines += ["\t".join([str(i + 1), *(f"{curves[c][i]:.6g}" for c in columns[1:])]) for i in range(epochs)]
     return "\n".join(lines) + "\n"
+
+
+METRICS = [("test", "accuracy", True), ("test", "loss", False), ("val", "accuracy", True), ("val", "loss", False)]
+
+
+def compare(
+    scores: dict[str, dict],
+    predictions: dict[str, np.ndarray],
+    labels: np.ndarray,
+    seeds: Sequence[int],
+    rule: EvaluateParams,
+) -> dict:
+    """The paired verdict of each metric under `rule` (confidence, margins), and McNemar's test per seed: what
+    metrics/comparison.json holds."""
+    seed_names = [f"seed-{s}" for s in seeds]
+    result: dict = {"confidence": rule.confidence, "seeds": len(seeds)}
+    for split, quantity, higher_is_better in METRICS:
+        per_seed = {f: [scores[f][split][quantity]["seeds"][s] for s in seed_names] for f in FRAMEWORKS}
+        judged = statistics.verdict(
+            f"{split}_{quantity}",
+            per_seed["numpy"],
+            per_seed["torch"],
+            margin=getattr(rule.margins, f"{split}_{quantity}"),
+            confidence=rule.confidence,
+            higher_is_better=higher_is_better,
+        )
+        result.setdefault(split, {})[quantity] = judged.as_metrics()
+    result["mcnemar"] = {
+        name: statistics.mcnemar_exact(labels, predictions[f"numpy_{name}"], predictions[f"torch_{name}"]).as_metrics()
+        for name in seed_names
+    }
+    return result

@@ -88,6 +88,17 @@ def _list_of(item: Check, *, unique: bool = False) -> Check:
     return check
 
 
+def _fields_of(cls: type) -> Check:
+    """A mapping validated field by field into the frozen dataclass `cls` (a section within a section)."""
+
+    def check(key: str, value: Any) -> Any:
+        if not isinstance(value, dict):
+            raise ParamsError(f"{key}: expected a mapping, got {value!r}")
+        return _build(key, cls, value)
+
+    return check
+
+
 def checked(check: Check) -> Any:
     """A dataclass field validated by `check(dotted_key, raw_value)`, which returns the typed value."""
     return field(metadata={"check": check})
@@ -125,6 +136,7 @@ class TrainParams:
     lr_min: float = checked(_number(0))
     step_size: int = checked(_integer(minimum=1))
     gamma: float = checked(_number(0, exclusive=True))
+    shift: int = checked(_integer(minimum=0))  # training images move up to this many whole pixels each way
 
 
 @dataclass(frozen=True)
@@ -139,14 +151,25 @@ class TrainTorchParams:
 
 
 @dataclass(frozen=True)
+class Margins:
+    """Equivalence margins on NumPy - PyTorch: accuracies as fractions (0.001 = 0.1 pp), losses in nats."""
+
+    test_accuracy: float = checked(_number(0, exclusive=True))
+    val_accuracy: float = checked(_number(0, exclusive=True))
+    test_loss: float = checked(_number(0, exclusive=True))
+    val_loss: float = checked(_number(0, exclusive=True))
+
+
+@dataclass(frozen=True)
 class EvaluateParams:
     batch_size: int = checked(_integer(minimum=1))
+    confidence: float = checked(_number(0, exclusive=True, maximum=1))
+    margins: Margins = checked(_fields_of(Margins))
 
 
 @dataclass(frozen=True)
 class ReportParams:
     misclassified_shown: int = checked(_integer(minimum=0))
-    tie_sigmas: float = checked(_number(0))
 
 
 @dataclass(frozen=True)
@@ -180,21 +203,26 @@ def validate(raw: Any) -> Params:
     _refuse_unknown("", raw, SECTIONS)
     sections = {}
     for section, cls in SECTIONS.items():
-        checks = {f.name: f.metadata["check"] for f in fields(cls)}
         values = raw.get(section)
         if not isinstance(values, dict):
-            raise ParamsError(f"{section}: missing section (expected keys {', '.join(checks)})")
-        _refuse_unknown(f"{section}.", values, checks)
-        typed = {}
-        for name, check in checks.items():
-            key = f"{section}.{name}"
-            if name not in values:
-                raise ParamsError(f"{key}: missing")
-            typed[name] = check(key, values[name])
-        sections[section] = cls(**typed)
+            names = ", ".join(f.name for f in fields(cls))
+            raise ParamsError(f"{section}: missing section (expected keys {names})")
+        sections[section] = _build(section, cls, values)
     params = Params(**sections)
     _check_across_sections(params)
     return params
+
+
+def _build(prefix: str, cls: type, values: dict) -> Any:
+    checks = {f.name: f.metadata["check"] for f in fields(cls)}
+    _refuse_unknown(f"{prefix}.", values, checks)
+    typed = {}
+    for name, check in checks.items():
+        key = f"{prefix}.{name}"
+        if name not in values:
+            raise ParamsError(f"{key}: missing")
+        typed[name] = check(key, values[name])
+    return cls(**typed)
 
 
 def _refuse_unknown(prefix: str, values: dict, known: Iterable[str]) -> None:

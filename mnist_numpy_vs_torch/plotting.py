@@ -81,3 +81,31 @@ def first_layer(weights: dict[str, np.ndarray], path: str | Path, units: int = 1
             ax.set_yticks([])
         row[0].set_ylabel(LABELS[framework])
     save(figure, path)
+
+
+def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
+    """Per metric: each seed's NumPy - PyTorch difference (dots), the interval (bar), the margin (band), zero."""
+    figure, axes = plt.subplots(1, len(differences), figsize=(3.3 * len(differences), 3.4), layout="constrained")
+    for ax, (title, panel) in zip(np.atleast_1d(axes), differences.items()):
+        scale = panel["scale"]
+        margin = panel["margin"] * scale
+        ax.axhspan(-margin, margin, color="tab:green", alpha=0.15, label="margin")
+        ax.axhline(0, color="gray", linewidth=0.8)
+        seeds = np.asarray(panel["per_seed"]) * scale
+        ax.scatter(np.linspace(-0.15, 0.15, len(seeds)), seeds, color="k", s=14, zorder=3, label="seeds")
+        low, high, mean = (panel[k] * scale for k in ("ci_low", "ci_high", "mean"))
+        ax.errorbar(
+            [0.45],
+            [mean],
+            yerr=[[mean - low], [high - mean]],
+            fmt="o",
+            color="tab:red",
+            capsize=6,
+            label="mean, interval",
+        )
+        limit = max(margin, abs(low), abs(high), *np.abs(seeds)) * 1.25
+        ax.set(title=title, ylabel=panel["unit"], xlim=(-0.5, 0.9), ylim=(-limit, limit))
+        ax.set_xticks([])
+        ax.grid(alpha=0.3, axis="y")
+    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower left")
+    save(figure, path)

@@ -1,4 +1,4 @@
-"""The report's Markdown: the comparison table, the verdicts, the configuration and the figures' captions."""
+"""The report's Markdown: the verdicts first, then the per-seed evidence, the rule, speed and the configuration."""
 
 from __future__ import annotations
 
@@ -6,16 +6,23 @@ import itertools
 
 import numpy as np
 
-from mnist_numpy_vs_torch.comparison import verdict
+from mnist_numpy_vs_torch import statistics
 from mnist_numpy_vs_torch.params import Params
 from mnist_numpy_vs_torch.plotting import LABELS
 from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
 from mnist_numpy_vs_torch.seeding import layer_sizes
 
 FIGURES = "figures"
+TITLES = {"accuracy": "accuracy", "loss": "loss"}
+OUTCOME_WORDS = {
+    statistics.EQUIVALENT: "equivalent",
+    statistics.NUMPY_AHEAD: "NumPy ahead",
+    statistics.TORCH_AHEAD: "PyTorch ahead",
+    statistics.INCONCLUSIVE: "inconclusive: more seeds needed",
+}
 
 
-def parameter_count(hidden: list[int]) -> int:
+def parameter_count(hidden: tuple[int, ...]) -> int:
     return sum(a * b + b for a, b in itertools.pairwise(layer_sizes(hidden)))
 
 
@@ -32,26 +39,176 @@ def pm(stats: dict[str, float], scale: float = 1.0, digits: int = 2) -> str:
     return f"{stats['mean'] * scale:.{digits}f} ± {stats['std'] * scale:.{digits}f}"
 
 
-def markdown(params: Params, scores: dict, timings: dict, runs: dict, wrong_counts: tuple[int, int, int]) -> str:
+def amount(value: float, quantity: str, signed: bool = True) -> str:
+    """A difference in the unit a reader thinks in: percentage points of accuracy, nats of loss."""
+    sign = "+" if signed else ""
+    return f"{value * 100:{sign}.3f} pp" if quantity == "accuracy" else f"{value:{sign}.4f} nats"
+
+
+def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float, seeds: int) -> str:
+    """One line: the outcome in bold, the mean paired difference, its interval and the margin."""
+    name = f"{'Test' if split == 'test' else 'Validation'} {TITLES[quantity]}"
+    low, high, mean = judged["ci_low"], judged["ci_high"], judged["mean_difference"]
+    figures = (
+        f"NumPy − PyTorch = {amount(mean, quantity)}, {confidence:.0%} interval "
+        f"[{amount(low, quantity)}, {amount(high, quantity)}] over {seeds} seeds, "
+        f"margin ±{amount(judged['margin'], quantity, signed=False)}"
+    )
+    outcome = judged["verdict"]
+    words = OUTCOME_WORDS[outcome]
+    if outcome == statistics.EQUIVALENT:
+        words = f"equivalent within ±{amount(judged['margin'], quantity, signed=False)}"
+    sentence = f"{name}: **{words}** ({figures})."
+    excludes_zero = low > 0 or high < 0
+    if outcome == statistics.EQUIVALENT and excludes_zero:
+        lower_is_better = quantity == "loss"
+        favoured = "NumPy" if (mean > 0) != lower_is_better else "PyTorch"
+        sentence += (
+            f" The interval excludes 0: a systematic difference of {amount(mean, quantity)} in {favoured}'s favour, "
+            "smaller than the margin."
+        )
+    if outcome == statistics.INCONCLUSIVE:
+        needed = judged["seeds_needed"]
+        sentence += (
+            f" At the observed spread about {needed} seeds would settle it."
+            if needed > 0
+            else " At the observed spread no feasible number of seeds would settle it."
+        )
+    return sentence
+
+
+def rule_lines(comparison: dict, rule_registered: bool) -> list[str]:
+    margins = {
+        f"{split}_{quantity}": comparison[split][quantity]["margin"]
+        for split in ("test", "val")
+        for quantity in ("accuracy", "loss")
+    }
+    lines = [
+        "## The rule",
+        "",
+        "Fixed before the results, and unchanged by them. Per seed, both frameworks start from the same weights and "
+        "see the same",
+        "batches, so each metric is compared through its per-seed paired differences d = NumPy − PyTorch: their mean "
+        f"and a two-sided {comparison['confidence']:.0%}",
+        "Student t-interval (sample standard deviation, n − 1 degrees of freedom). With margin m:",
+        "",
+        "- the whole interval inside ±m: **equivalent within ±m** (two one-sided tests); if it also excludes 0, the "
+        "report says so,",
+        "  with the direction: a systematic difference smaller than the margin;",
+        "- the interval excludes 0 and reaches beyond m: **NumPy ahead** or **PyTorch ahead**;",
+        "- otherwise: **inconclusive: more seeds needed**, with the number of seeds that would settle it at the "
+        "observed spread.",
+        "",
+        f"Margins: accuracy ±{margins['test_accuracy'] * 100:g} pp on test and ±{margins['val_accuracy'] * 100:g} pp "
+        f"on validation; loss ±{margins['test_loss']:g} nats on test and ±{margins['val_loss']:g} nats on validation.",
+        "",
+    ]
+    if rule_registered:
+        lines.append(
+            f"This is the rule registered on {statistics.REGISTERED_ON}, before the results it judges "
+            "(`evaluate.confidence` and `evaluate.margins` in `params.yaml`)."
+        )
+    else:
+        lines.append(
+            f"**The rule in `params.yaml` differs from the one registered on {statistics.REGISTERED_ON}** "
+            f"({statistics.REGISTERED_RULE}): the verdicts above were reached under a rule changed afterwards, so "
+            "they are exploratory, not a test."
+        )
+    return [*lines, ""]
+
+
+def per_seed_table(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> list[str]:
+    lines = [
+        "| seed | NumPy test acc. (%) | PyTorch test acc. (%) | difference (pp) | NumPy test loss | PyTorch test loss "
+        "| difference | only NumPy wrong | only PyTorch wrong | McNemar p |",
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for seed in seeds:
+        name = f"seed-{seed}"
+        accuracy = [scores[f]["test"]["accuracy"]["seeds"][name] for f in FRAMEWORKS]
+        loss = [scores[f]["test"]["loss"]["seeds"][name] for f in FRAMEWORKS]
+        mcnemar = comparison["mcnemar"][name]
+        lines.append(
+            f"| {seed} | {accuracy[0] * 100:.2f} | {accuracy[1] * 100:.2f} | {(accuracy[0] - accuracy[1]) * 100:+.2f} "
+            f"| {loss[0]:.4f} | {loss[1]:.4f} | {loss[0] - loss[1]:+.4f} | {mcnemar['numpy_only_wrong']} "
+            f"| {mcnemar['torch_only_wrong']} | {mcnemar['p_value']:.3f} |"
+        )
+    return lines
+
+
+def speed_lines(benchmark: dict | None) -> list[str]:
+    """Speed only from the benchmark's interleaved, paired measurement; nothing from the stages' own timings."""
+    lines = ["## Speed", ""]
+    if not benchmark or not benchmark.get("epochs"):
+        return [*lines, "No benchmark is recorded, so this report says nothing about which framework is faster.", ""]
+    machine = benchmark["machine"]
+    lines += [
+        f"From `benchmarks/results.json` ({benchmark['date']}, {machine['cpu']}, {machine['cores']} cores): "
+        "`python -m benchmarks.run` alternates",
+        "one epoch of each framework on the same data and order, so both see the same stretch of the machine's speed. "
+        "NumPy's epoch",
+        "time over PyTorch's, median of the rounds (below 1: NumPy faster):",
+        "",
+    ]
+    for race in benchmark["epochs"]:
+        low, high = race["numpy_over_torch_range"]
+        lines.append(
+            f"- {race['model']}, batch {race['batch_size']}: {race['numpy_over_torch']:.2f} "
+            f"(rounds {low:.2f}–{high:.2f})"
+        )
+    lines += [
+        "",
+        "The training stages' own timings (`metrics/timings.json`) are taken minutes apart on a machine whose speed "
+        "drifts: they are",
+        "a record, not a comparison.",
+        "",
+    ]
+    return lines
+
+
+def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dict[str, dict]:
+    """What plotting.paired_differences draws: per metric, the per-seed differences, the interval and the margin."""
+    panels = {}
+    for split in ("test", "val"):
+        for quantity in ("accuracy", "loss"):
+            judged = comparison[split][quantity]
+            per_seed = [
+                scores["numpy"][split][quantity]["seeds"][f"seed-{s}"]
+                - scores["torch"][split][quantity]["seeds"][f"seed-{s}"]
+                for s in seeds
+            ]
+            title = f"{'test' if split == 'test' else 'validation'} {quantity}"
+            panels[title] = {
+                "per_seed": per_seed,
+                "mean": judged["mean_difference"],
+                "ci_low": judged["ci_low"],
+                "ci_high": judged["ci_high"],
+                "margin": judged["margin"],
+                "scale": 100.0 if quantity == "accuracy" else 1.0,
+                "unit": "NumPy − PyTorch (pp)" if quantity == "accuracy" else "NumPy − PyTorch (nats)",
+            }
+    return panels
+
+
+def markdown(
+    params: Params,
+    scores: dict,
+    comparison: dict,
+    runs: dict,
+    benchmark: dict | None,
+    wrong_counts: tuple[int, int, int],
+    rule_registered: bool,
+) -> str:
     train, model = params.train, params.model
-    seeds, sigmas = len(train.seeds), params.report.tie_sigmas
+    seeds = len(train.seeds)
     n, t = scores["numpy"]["test"], scores["torch"]["test"]
     nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
-    ns, ts = timings["numpy"], timings["torch"]
     params_count = parameter_count(model.hidden)
     both, only_numpy, only_torch = wrong_counts
     verdicts = [
-        verdict("Test accuracy", n["accuracy"], t["accuracy"], tie_sigmas=sigmas, seeds=seeds, unit=" pp", scale=100),
-        verdict("Test loss", n["loss"], t["loss"], tie_sigmas=sigmas, seeds=seeds, higher_is_better=False),
-        verdict(
-            "Training time per epoch",
-            ns["epoch_seconds"],
-            ts["epoch_seconds"],
-            tie_sigmas=sigmas,
-            seeds=seeds,
-            higher_is_better=False,
-            unit=" s",
-        ),
+        verdict_sentence(split, quantity, comparison[split][quantity], comparison["confidence"], seeds)
+        for split in ("test", "val")
+        for quantity in ("accuracy", "loss")
     ]
     schedule = {"cosine": f"cosine to {train.lr_min:g}", "step": "step", "constant": "constant"}[train.schedule]
     if train.schedule == "step":
@@ -60,8 +217,25 @@ def markdown(params: Params, scores: dict, timings: dict, runs: dict, wrong_coun
         "# NumPy vs PyTorch on MNIST",
         "",
         "The same multilayer perceptron, trained from the same initial weights on the same batches in the same order,",
-        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each. Figures are mean ± standard",
-        f"deviation over seeds; a difference within {sigmas:g}x the seed-to-seed spread is called a tie.",
+        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each, paired by seed.",
+        "",
+        "## Verdict",
+        "",
+        *(f"- {line}" for line in verdicts),
+        "",
+        f"![Per-seed differences with the interval and the margin]({FIGURES}/paired_differences.png)",
+        "",
+        "Each dot is one seed's NumPy − PyTorch difference; the bar is the interval, the shaded band the margin.",
+        "",
+        "## Per seed, on the 10,000 test digits",
+        "",
+        *per_seed_table(scores, comparison, train.seeds),
+        "",
+        "McNemar's exact test asks whether the digits exactly one of the two models gets wrong split evenly between "
+        "them.",
+        f"On seed {train.seeds[0]}, {both} test digits are misclassified by both models.",
+        "",
+        "## Means over seeds",
         "",
         "| | NumPy | PyTorch |",
         "|---|---:|---:|",
@@ -69,29 +243,25 @@ def markdown(params: Params, scores: dict, timings: dict, runs: dict, wrong_coun
         f"| test loss (cross-entropy) | {pm(n['loss'], digits=4)} | {pm(t['loss'], digits=4)} |",
         f"| validation accuracy (%) | {pm(nv['accuracy'], 100)} | {pm(tv['accuracy'], 100)} |",
         f"| validation loss | {pm(nv['loss'], digits=4)} | {pm(tv['loss'], digits=4)} |",
-        f"| train time per epoch (s, median epoch) | {pm(ns['epoch_seconds'], digits=3)} "
-        f"| {pm(ts['epoch_seconds'], digits=3)} |",
-        f"| samples / s | {pm(ns['samples_per_second'], digits=0)} | {pm(ts['samples_per_second'], digits=0)} |",
         f"| parameters | {params_count:,} | {params_count:,} |",
         "",
-        "Timings come from this run's training logs: each framework trained in its own stage, minutes apart, and on a",
-        "shared machine speed drifts by tens of percent over such spans. For speed, trust the benchmark",
-        "(`python -m benchmarks.run`), which alternates the two frameworks epoch by epoch.",
+        "Mean ± sample standard deviation over seeds. The verdicts use the paired differences, not these spreads.",
         "",
-        "## Verdict",
-        "",
-        *(f"- {line}" for line in verdicts),
-        "",
-        f"Test digits misclassified by the seed-{train.seeds[0]} models: {both} by both, {only_numpy} by NumPy "
-        f"only, {only_torch} by PyTorch only.",
-        "",
+        *rule_lines(comparison, rule_registered),
+        *speed_lines(benchmark),
         "## Configuration",
         "",
         f"- Model: 784 → {' → '.join(map(str, model.hidden))} → 10, ReLU, {model.init.replace('_', ' ')} "
         "initialisation, biases zero, softmax cross-entropy.",
         f"- Optimiser: SGD, learning rate {train.lr:g} ({schedule}, per step), momentum {train.momentum:g}, "
         f"weight decay {train.weight_decay:g} on weights; batch size {train.batch_size}, "
-        f"{train.epochs} epochs.",
+        f"{train.epochs} epochs."
+        + (
+            f" Each epoch every training image moves by up to {train.shift} pixel{'s' if train.shift > 1 else ''} "
+            "each way, drawn from the seed: the same moves for both frameworks."
+            if train.shift
+            else ""
+        ),
         f"- Seeds: {', '.join(map(str, train.seeds))}. Validation: {params.parse.val_size} images carved "
         "from the training set, stratified; the test set is used for nothing but this report.",
         *(
@@ -109,6 +279,9 @@ def markdown(params: Params, scores: dict, timings: dict, runs: dict, wrong_coun
         f"![Confusion matrices]({FIGURES}/confusion.png)",
         "",
         f"![Test digits both models get wrong]({FIGURES}/misclassified.png)",
+        "",
+        f"Seed {train.seeds[0]}: {both} digits wrong in both, {only_numpy} in NumPy only, {only_torch} in PyTorch "
+        "only.",
         "",
         f"![First-layer weights]({FIGURES}/first_layer.png)",
         "",

@@ -17,6 +17,7 @@ from mnist_numpy_vs_torch.mnist import INPUT_SIZE, NUM_CLASSES
 # Distinct SeedSequence words keep the streams apart: the weights of seed 1 never share draws with the batches.
 _INIT_STREAM = 0
 _SHUFFLE_STREAM = 1
+_SHIFT_STREAM = 2
 
 # He's gain of sqrt(2) keeps the activations' scale through ReLU layers; the output layer feeds softmax instead,
 # and a small gain there makes the first prediction near-uniform, so training starts at loss ln(10), not above it.
@@ -56,3 +57,11 @@ def batch_bounds(num_samples: int, batch_size: int) -> list[tuple[int, int]]:
     """(start, stop) of each batch within an epoch's order: consecutive slices, every sample once; the last batch
     is smaller when batch_size does not divide the epoch."""
     return [(start, min(start + batch_size, num_samples)) for start in range(0, num_samples, batch_size)]
+
+
+def epoch_shifts(num_samples: int, seed: int, epoch: int, max_shift: int) -> np.ndarray:
+    """How far each training image moves in one epoch: (num_samples, 2) whole pixels (down, right), each drawn
+    uniformly from -max_shift..max_shift, fresh every epoch. All zero when max_shift is 0."""
+    if max_shift == 0:
+        return np.zeros((num_samples, 2), dtype=np.int64)
+    return np.random.default_rng([seed, _SHIFT_STREAM, epoch]).integers(-max_shift, max_shift + 1, (num_samples, 2))

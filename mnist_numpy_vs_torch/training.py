@@ -15,15 +15,34 @@ import numpy as np
 from tqdm import tqdm
 
 from mnist_numpy_vs_torch import seeding
+from mnist_numpy_vs_torch.dataset import Normalise, ShiftedImages
 from mnist_numpy_vs_torch.errors import TrainingDiverged
+from mnist_numpy_vs_torch.mnist import INPUT_SIZE
 from mnist_numpy_vs_torch.params import TrainParams
 from mnist_numpy_vs_torch.schedule import learning_rates
 from mnist_numpy_vs_torch.training_log import EpochRecord
 
 log = logging.getLogger(__name__)
 
-TrainEpoch = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (sample order, step lrs) -> step losses
+TrainEpoch = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]  # (inputs, order, step lrs) -> step losses
 Evaluate = Callable[[], tuple[float, float]]  # () -> (val loss, val accuracy)
+
+
+class EpochInputs:
+    """The standardised training inputs of each epoch: the images moved by seeding.epoch_shifts when max_shift > 0
+    (the same moves for both frameworks), else the same array every epoch."""
+
+    def __init__(self, images: np.ndarray, normalise: Normalise, *, max_shift: int, seed: int) -> None:
+        self.images, self.normalise, self.max_shift, self.seed = images, normalise, max_shift, seed
+        self.fixed = normalise(images) if max_shift == 0 else None
+        self.shifted = ShiftedImages(images, max_shift) if max_shift else None
+        self.buffer = None if max_shift == 0 else np.empty((len(images), INPUT_SIZE), np.float32)
+
+    def __call__(self, epoch: int) -> np.ndarray:
+        if self.fixed is not None:
+            return self.fixed
+        shifts = seeding.epoch_shifts(len(self.images), self.seed, epoch, self.max_shift)
+        return self.normalise(self.shifted(shifts), out=self.buffer)
 
 
 def run_learning_rates(train: TrainParams, num_samples: int) -> np.ndarray:
@@ -40,17 +59,19 @@ def run_learning_rates(train: TrainParams, num_samples: int) -> np.ndarray:
 
 
 def fit(
-    framework: str, train_epoch: TrainEpoch, evaluate: Evaluate, *, num_samples: int, train: TrainParams, seed: int
+    framework: str, train_epoch: TrainEpoch, evaluate: Evaluate, *, inputs: EpochInputs, train: TrainParams, seed: int
 ) -> list[EpochRecord]:
-    """Run train.epochs epochs in the shared seeded order and schedule; return the per-epoch log."""
+    """Run train.epochs epochs on the shared inputs, order and schedule of `seed`; return the per-epoch log."""
+    num_samples = len(inputs.images)
     batch_sizes = np.array([stop - start for start, stop in seeding.batch_bounds(num_samples, train.batch_size)])
     lrs = run_learning_rates(train, num_samples)
     records = []
     bar = tqdm(range(train.epochs), desc=f"{framework} seed {seed}", disable=not sys.stderr.isatty())
     for epoch in bar:
         order = seeding.epoch_order(num_samples, seed, epoch)
+        x = inputs(epoch)
         start = time.perf_counter()
-        losses = train_epoch(order, lrs[epoch])
+        losses = train_epoch(x, order, lrs[epoch])
         seconds = time.perf_counter() - start
         check_finite(framework, seed, epoch, losses, lrs[epoch])
         val_loss, val_accuracy = evaluate()

@@ -1,7 +1,8 @@
 """report stage: the Markdown comparison of NumPy and PyTorch, with its figures.
 
-Reads the metrics, the training logs, the predictions and the first-layer weights; writes REPORT_DIR/README.md and
-the PNG figures beside it. Same inputs, same bytes: nothing here reads the clock or the machine.
+Reads the metrics and the comparison evaluate wrote, the training logs, the predictions, the first-layer weights and
+the benchmark's recorded figures; writes REPORT_DIR/README.md and the PNG figures beside it. Same inputs, same
+bytes: nothing here reads the clock or the machine.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, plotting
+from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, plotting, statistics
 from mnist_numpy_vs_torch.atomic import write_text
 from mnist_numpy_vs_torch.metrics import confusion_matrix
 from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP
-from mnist_numpy_vs_torch.report_text import FIGURES, both_wrong, markdown
+from mnist_numpy_vs_torch.report_text import FIGURES, both_wrong, markdown, paired_panels
 from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, log_path, model_path, run_path
 from mnist_numpy_vs_torch.training_log import read_log
 
@@ -28,18 +29,21 @@ def main() -> None:
     parser.add_argument("torch_dir", type=Path)
     parser.add_argument("metrics_dir", type=Path)
     parser.add_argument("predictions", type=Path)
+    parser.add_argument("benchmark", type=Path, help="the benchmark's results JSON: the only source of speed figures")
     parser.add_argument("report_dir", type=Path)
     args = parser.parse_args()
     stage = params.for_stage("report")
     seeds, hidden = stage.train.seeds, stage.model.hidden
     directories = {"numpy": args.numpy_dir, "torch": args.torch_dir}
     scores = json.loads((args.metrics_dir / "scores.json").read_text())
-    timings = json.loads((args.metrics_dir / "timings.json").read_text())
+    comparison = json.loads((args.metrics_dir / "comparison.json").read_text())
+    benchmark = json.loads(args.benchmark.read_text()) if args.benchmark.is_file() else None
     runs = {f: json.loads(run_path(directories[f]).read_text()) for f in FRAMEWORKS}
     logs = {f: [read_log(log_path(directories[f], s)) for s in seeds] for f in FRAMEWORKS}
     figures = args.report_dir / FIGURES
 
     plotting.curves(logs, figures / "curves.png")
+    plotting.paired_differences(paired_panels(scores, comparison, seeds), figures / "paired_differences.png")
     with np.load(args.predictions, allow_pickle=False) as predictions:
         labels = predictions["test_labels"].astype(np.int64)
         matrices = {
@@ -55,7 +59,11 @@ def main() -> None:
         "torch": mlp_torch.to_layers(mlp_torch.load(model_path(args.torch_dir, "torch", seeds[0]), hidden))[0][0],
     }
     plotting.first_layer(first_layers, figures / "first_layer.png")
-    text = markdown(stage, scores, timings, runs, (len(wrong), only[0], only[1]))
+    margins = {
+        f"{split}_{q}": comparison[split][q]["margin"] for split in ("test", "val") for q in ("accuracy", "loss")
+    }
+    registered = statistics.is_registered(comparison["confidence"], margins)
+    text = markdown(stage, scores, comparison, runs, benchmark, (len(wrong), only[0], only[1]), registered)
     write_text(args.report_dir / "README.md", text)
 
 

@@ -59,19 +59,21 @@ def test_the_torch_model_does_not_need_the_numpy_model_and_evaluate_not_the_sche
 def test_editing_any_code_file_marks_exactly_the_stages_that_import_it(reproduced: Clone) -> None:
     """In a clone after `dvc repro`: append a comment to each file in turn; `dvc status` must name exactly the
     stages whose commands import it. The file is restored before the next."""
+    root = reproduced.path
+    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
     files = sorted(
-        str(p.relative_to(ROOT)) for folder in ("mnist_numpy_vs_torch", "stages") for p in (ROOT / folder).glob("*.py")
+        str(p.relative_to(root)) for folder in ("mnist_numpy_vs_torch", "stages") for p in (root / folder).glob("*.py")
     )
     wrong = {}
     for file in files:
-        path = reproduced.path / file
+        path = root / file
         original = path.read_bytes()
         path.write_bytes(original + b"\n# an edit\n")
         try:
             status = json.loads(reproduced.run("dvc", "status", "--json").stdout or "{}")
         finally:
             path.write_bytes(original)
-        expected = {name for name, stage in STAGES.items() if file in code_deps(ROOT, stage["cmd"])}
+        expected = {name for name, stage in stages.items() if file in code_deps(root, stage["cmd"])}
         if set(status) != expected:
             wrong[file] = {"stale": sorted(status), "importers": sorted(expected)}
     assert wrong == {}

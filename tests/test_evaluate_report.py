@@ -15,7 +15,7 @@ import pytest
 import torch
 import yaml
 
-from mnist_numpy_vs_torch import comparison, dataset
+from mnist_numpy_vs_torch import dataset
 from tests.conftest import ROOT, run_stage, stage_command, write_params
 
 SEEDS = [0, 1]
@@ -94,7 +94,7 @@ def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
 
 @pytest.mark.slow
 def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(project: Path) -> None:
-    for name in ("scores.json", "per_class.json", "timings.json"):
+    for name in ("scores.json", "comparison.json", "per_class.json", "timings.json"):
         text = (project / "metrics" / name).read_text()
         assert "NaN" not in text and "Infinity" not in text
         json.loads(text)
@@ -109,9 +109,9 @@ def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(projec
 @pytest.mark.slow
 def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
-    assert "| test accuracy (%) |" in report and "| samples / s |" in report and "| parameters | 19,090 |" in report
+    assert "| test accuracy (%) |" in report and "| parameters | 19,090 |" in report
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(links) == 4
+    assert len(links) == 5
     for link in links:
         image = project / "report" / link
         assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -126,37 +126,56 @@ def test_report_is_byte_identical_for_the_same_inputs(project: Path, tmp_path: P
         assert path.read_bytes() == (tmp_path / "again" / path.relative_to(project / "report")).read_bytes(), path
 
 
-@pytest.mark.parametrize(
-    ("numpy_stats", "torch_stats", "expected"),
-    [
-        ({"mean": 0.9850, "std": 0.0010}, {"mean": 0.9845, "std": 0.0008}, "**tie**"),
-        ({"mean": 0.9850, "std": 0.0002}, {"mean": 0.9820, "std": 0.0003}, "**NumPy** ahead of PyTorch"),
-        ({"mean": 0.9800, "std": 0.0002}, {"mean": 0.9850, "std": 0.0003}, "**PyTorch** ahead of NumPy"),
-    ],
-)
-def test_a_difference_within_the_seed_spread_is_a_tie(numpy_stats: dict, torch_stats: dict, expected: str) -> None:
-    assert expected in comparison.verdict("Test accuracy", numpy_stats, torch_stats, tie_sigmas=1.0, seeds=3)
+@pytest.mark.slow
+def test_comparison_metrics_hold_each_verdict_and_mcnemar_per_seed(project: Path) -> None:
+    comparison = json.loads((project / "metrics" / "comparison.json").read_text())
+    scores = json.loads((project / "metrics" / "scores.json").read_text())
+    for split in ("test", "val"):
+        for quantity in ("accuracy", "loss"):
+            judged = comparison[split][quantity]
+            differences = [
+                scores["numpy"][split][quantity]["seeds"][f"seed-{s}"]
+                - scores["torch"][split][quantity]["seeds"][f"seed-{s}"]
+                for s in SEEDS
+            ]
+            assert judged["mean_difference"] == pytest.approx(np.mean(differences))
+            assert judged["ci_low"] <= judged["mean_difference"] <= judged["ci_high"]
+            assert judged["verdict"] in {"equivalent", "numpy ahead", "torch ahead", "inconclusive"}
+    predictions = np.load(project / "data" / "evaluation" / "predictions.npz")
+    labels = predictions["test_labels"]
+    for seed in SEEDS:
+        numpy_wrong = predictions[f"numpy_seed-{seed}"] != labels
+        torch_wrong = predictions[f"torch_seed-{seed}"] != labels
+        mcnemar = comparison["mcnemar"][f"seed-{seed}"]
+        assert mcnemar["numpy_only_wrong"] == int((numpy_wrong & ~torch_wrong).sum())
+        assert mcnemar["torch_only_wrong"] == int((torch_wrong & ~numpy_wrong).sum())
+        assert 0 < mcnemar["p_value"] <= 1
 
 
-def test_the_tie_sentence_states_the_margin_against_the_spread() -> None:
-    sentence = comparison.verdict(
-        "Test accuracy",
-        {"mean": 0.9848, "std": 0.0006},
-        {"mean": 0.9841, "std": 0.0005},
-        tie_sigmas=2,
-        seeds=3,
-        unit=" pp",
-        scale=100,
-    )
-    assert (
-        sentence == "Test accuracy: **tie** — the difference, 0.07 pp, is within 2x the seed-to-seed spread (0.06 pp)."
-    )
+@pytest.mark.slow
+def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(project: Path) -> None:
+    report = (project / "report" / "README.md").read_text()
+    verdicts = report.split("## Verdict", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^- (Test|Validation) (accuracy|loss): \*\*", verdicts, flags=re.M)) == 4
+    assert "95% interval" in verdicts and "margin ±0.100 pp" in verdicts
+    table = report.split("## Per seed", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
+    assert "registered on 2026-11-25, before the results" in report
+    assert "## Speed" in report and "benchmarks/results.json" not in report  # no benchmark file in this project
 
 
-def test_lower_is_better_for_time_and_one_seed_names_no_winner() -> None:
-    slow, fast = {"mean": 2.0, "std": 0.01}, {"mean": 1.0, "std": 0.01}
-    assert "**PyTorch** ahead" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=3, higher_is_better=False)
-    assert "no verdict from one seed" in comparison.verdict("Time", slow, fast, tie_sigmas=1, seeds=1)
+@pytest.mark.slow
+def test_a_rule_moved_after_registration_is_reported_as_such(project: Path, tmp_path: Path) -> None:
+    moved = tmp_path / "moved"
+    shutil.copytree(project, moved, symlinks=True)
+    params = yaml.safe_load((moved / "params.yaml").read_text())
+    params["evaluate"]["margins"]["test_accuracy"] = 0.005
+    write_params(moved, yaml.safe_dump(params))
+    for stage in ("evaluate", "report"):
+        assert run_stage(moved, stage).returncode == 0
+    report = (moved / "report" / "README.md").read_text()
+    assert "**The rule in `params.yaml` differs from the one registered on 2026-11-25**" in report
+    assert "margin ±0.500 pp" in report
 
 
 @pytest.mark.slow

@@ -120,15 +120,16 @@ def test_a_damaged_model_file_is_a_clear_error(tmp_path: Path, damage: str) -> N
 
 def test_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
     data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
+    images = dataset.load_split(prepared_dir, "train").images
     model = NumpyMLP(seeding.initial_weights([32], "kaiming_uniform", 0))
     trainer = SGDTrainer(model, 256, momentum=0.9, weight_decay=0.0)
     train = dataclasses.replace(PARAMS.train, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
     with pytest.raises(TrainingDiverged, match=r"numpy training diverged \(seed 0\): loss is nan at epoch 1, step \d+"):
         training.fit(
             "numpy",
-            lambda order, lrs: trainer.train_epoch(data.x, data.y, order, 256, lrs),
+            lambda x, order, lrs: trainer.train_epoch(x, data.y, order, 256, lrs),
             lambda: evaluate(model, val.x, val.y),
-            num_samples=len(data),
+            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0, seed=0),
             train=train,
             seed=0,
         )

@@ -97,21 +97,24 @@ def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
 
 @pytest.mark.slow
 def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) -> None:
-    """One seed, default params, both frameworks: test accuracies within 0.15 percentage points."""
-    train, val, test = (dataset.load_inputs(prepared_dir, name) for name in ("train", "val", "test"))
+    """One seed, default params (shifted images included), both frameworks: test accuracies within 0.15
+    percentage points, both at least 98.5%."""
+    train = dataset.load_split(prepared_dir, "train")
+    val, test = dataset.load_inputs(prepared_dir, "val"), dataset.load_inputs(prepared_dir, "test")
+    normalise = dataset.load_normaliser(prepared_dir)
     mlp_torch.configure(PARAMS.train_torch.threads, seed=0)
-    numpy_model, _ = train_numpy_seed(train, val, PARAMS.model, PARAMS.train, seed=0)
-    torch_model, _ = train_torch_seed(train, val, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
+    numpy_model, _ = train_numpy_seed(train, val, normalise, PARAMS.model, PARAMS.train, seed=0)
+    torch_model, _ = train_torch_seed(train, val, normalise, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
     numpy_accuracy = numpy_evaluate(numpy_model, test.x, test.y)[1]
     torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test.x), torch.from_numpy(test.y))[1]
     assert abs(numpy_accuracy - torch_accuracy) * 100 <= 0.15
-    assert min(numpy_accuracy, torch_accuracy) > 0.98
+    assert min(numpy_accuracy, torch_accuracy) >= 0.985
 
 
 def test_committed_metrics_meet_the_accuracy_target() -> None:
     scores = json.loads((ROOT / "metrics" / "scores.json").read_text())
     for framework in ("numpy", "torch"):
-        assert scores[framework]["test"]["accuracy"]["mean"] >= 0.983, framework
+        assert scores[framework]["test"]["accuracy"]["mean"] >= 0.985, framework
         per_seed = scores[framework]["test"]["accuracy"]["seeds"]
         assert sorted(per_seed) == sorted(f"seed-{s}" for s in PARAMS.train.seeds)
 
@@ -145,16 +148,17 @@ def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) ->
 
 def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
     data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
+    images = dataset.load_split(prepared_dir, "train").images
     model = mlp_torch.from_layers(seeding.initial_weights([32], "kaiming_uniform", 0))
     trainer = mlp_torch.TorchTrainer(model, momentum=0.9, weight_decay=0.0)
-    x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    y = torch.from_numpy(data.y)
     train = dataclasses.replace(PARAMS.train, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
     with pytest.raises(TrainingDiverged, match=r"torch training diverged \(seed 0\): loss is nan at epoch 1"):
         training.fit(
             "torch",
-            lambda order, lrs: trainer.train_epoch(x, y, order, 256, lrs),
+            lambda x, order, lrs: trainer.train_epoch(torch.from_numpy(x), y, order, 256, lrs),
             lambda: mlp_torch.evaluate(model, torch.from_numpy(val.x), torch.from_numpy(val.y)),
-            num_samples=len(data),
+            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0, seed=0),
             train=train,
             seed=0,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_numpy_vs_torch import seeding
+from mnist_numpy_vs_torch import dataset, seeding, training
 
 
 def test_same_seed_same_weights_other_seed_other_weights() -> None:
@@ -36,3 +36,37 @@ def test_batches_cover_the_epoch_once_with_a_smaller_last_batch() -> None:
     bounds = seeding.batch_bounds(10, 4)
     assert bounds == [(0, 4), (4, 8), (8, 10)]
     assert seeding.batch_bounds(8, 4) == [(0, 4), (4, 8)]
+
+
+def test_epoch_shifts_are_seeded_per_epoch_and_bounded() -> None:
+    first = seeding.epoch_shifts(1000, seed=0, epoch=0, max_shift=1)
+    assert first.shape == (1000, 2) and set(np.unique(first)) == {-1, 0, 1}
+    assert np.array_equal(first, seeding.epoch_shifts(1000, seed=0, epoch=0, max_shift=1))
+    assert not np.array_equal(first, seeding.epoch_shifts(1000, seed=0, epoch=1, max_shift=1))
+    assert not np.array_equal(first, seeding.epoch_shifts(1000, seed=1, epoch=0, max_shift=1))
+    assert not seeding.epoch_shifts(1000, seed=0, epoch=0, max_shift=0).any()
+
+
+def test_shifted_images_move_each_image_by_its_own_shift() -> None:
+    images = np.random.default_rng(3).integers(1, 256, (50, 28, 28), dtype=np.uint8)
+    shifts = seeding.epoch_shifts(50, seed=3, epoch=0, max_shift=2)
+    moved = dataset.ShiftedImages(images, max_shift=2)(shifts)
+    for image, (down, right), got in zip(images, shifts, moved):
+        expected = np.roll(np.roll(np.pad(image, 2), down, axis=0), right, axis=1)[2:30, 2:30]
+        assert np.array_equal(got, expected)
+    assert (moved == 0).sum() > 0  # what moved out of the frame left background behind
+
+
+def test_epoch_inputs_are_the_standardised_shifted_images_and_unshifted_when_max_shift_is_0() -> None:
+    images = np.random.default_rng(4).integers(0, 256, (40, 28, 28), dtype=np.uint8)
+
+    def normalise(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        return dataset.normalise(x, 0.13, 0.31, out=out)
+
+    still = training.EpochInputs(images, normalise, max_shift=0, seed=0)
+    assert np.array_equal(still(0), dataset.normalise(images, 0.13, 0.31)) and still(3) is still(0)
+    moving = training.EpochInputs(images, normalise, max_shift=1, seed=5)
+    for epoch in (0, 1):
+        shifts = seeding.epoch_shifts(40, seed=5, epoch=epoch, max_shift=1)
+        expected = dataset.normalise(dataset.ShiftedImages(images, 1)(shifts), 0.13, 0.31)
+        assert np.array_equal(moving(epoch), expected)
