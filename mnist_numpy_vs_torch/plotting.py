@@ -107,5 +107,6 @@ def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
         ax.set(title=title, ylabel=panel["unit"], xlim=(-0.5, 0.9), ylim=(-limit, limit))
         ax.set_xticks([])
         ax.grid(alpha=0.3, axis="y")
-    np.atleast_1d(axes)[0].legend(fontsize=7, loc="lower left")
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     save(figure, path)

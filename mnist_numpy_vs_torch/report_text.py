@@ -86,8 +86,7 @@ def rule_lines(comparison: dict, rule_registered: bool) -> list[str]:
     lines = [
         "## The rule",
         "",
-        "Fixed before the results, and unchanged by them. Per seed, both frameworks start from the same weights and "
-        "see the same",
+        "Per seed, both frameworks start from the same weights and see the same",
         "batches, so each metric is compared through its per-seed paired differences d = NumPy − PyTorch: their mean "
         f"and a two-sided {comparison['confidence']:.0%}",
         "Student t-interval (sample standard deviation, n − 1 degrees of freedom). With margin m:",
