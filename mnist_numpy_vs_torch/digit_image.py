@@ -7,6 +7,8 @@ a photo, scan or drawing: grayscale, ink made light, background noise removed, c
 
 from __future__ import annotations
 
+import io
+import struct
 import warnings
 from pathlib import Path
 
@@ -22,30 +24,45 @@ FRAME = IMAGE_SIDE
 
 
 def load_grayscale(path: str | Path) -> np.ndarray:
-    """Any image Pillow reads -> float32 (h, w) in 0..1 (0 = black); transparency composited on white."""
+    """Any image file Pillow reads -> float32 (h, w) in 0..1 (0 = black); transparency composited on white."""
     path = Path(path)
     if not path.is_file():
         raise ImageInputError(f"{path}: no such file")
     try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImageInputError(f"{path}: cannot read ({error.strerror})") from error
+    return decode_grayscale(data, str(path))
+
+
+def decode_grayscale(data: bytes, name: str) -> np.ndarray:
+    """The bytes of an image file -> float32 (h, w) in 0..1 (0 = black); any fault is one ImageInputError naming
+    `name`."""
+    try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
+            with Image.open(io.BytesIO(data)) as image:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise ImageInputError(
-                        f"{path}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} (decompression bomb?)"
+                        f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} (decompression bomb?)"
                     )
                 image.load()
                 rgba = image.convert("RGBA")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageInputError(f"{path}: too many pixels ({error})") from error
+        raise ImageInputError(f"{name}: too many pixels ({error})") from error
     except UnidentifiedImageError as error:
-        raise ImageInputError(f"{path}: not an image Pillow can read") from error
-    except OSError as error:
-        raise ImageInputError(f"{path}: cannot read the image ({error})") from error
+        raise ImageInputError(f"{name}: not an image Pillow can read") from error
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as error:  # what Pillow raises on damage
+        raise ImageInputError(f"{name}: cannot read the image ({_first_line(error)})") from error
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     flattened = Image.alpha_composite(white, rgba).convert("L")
     return np.asarray(flattened, dtype=np.float32) / 255.0
+
+
+def _first_line(error: Exception) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
 
 
 def otsu_threshold(values: np.ndarray) -> float:
@@ -90,3 +107,8 @@ def to_mnist(gray: np.ndarray, name: str = "image") -> np.ndarray:
 def load_digit(path: str | Path) -> np.ndarray:
     """A picture file -> the 28x28 uint8 MNIST-style digit the models see."""
     return to_mnist(load_grayscale(path), str(path))
+
+
+def decode_digit(data: bytes, name: str) -> np.ndarray:
+    """The bytes of a picture file -> the 28x28 uint8 MNIST-style digit the models see."""
+    return to_mnist(decode_grayscale(data, name), name)

@@ -93,7 +93,11 @@ def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
         ax.axhline(0, color="gray", linewidth=0.8)
         seeds = np.asarray(panel["per_seed"]) * scale
         ax.scatter(np.linspace(-0.15, 0.15, len(seeds)), seeds, color="k", s=14, zorder=3, label="seeds")
-        low, high, mean = (panel[k] * scale for k in ("ci_low", "ci_high", "mean"))
+        mean = panel["mean"] * scale
+        if panel["ci_low"] is None:  # one seed: no interval to draw
+            low = high = mean
+        else:
+            low, high = panel["ci_low"] * scale, panel["ci_high"] * scale
         ax.errorbar(
             [0.45],
             [mean],

@@ -49,6 +49,11 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     """One line: the outcome in bold, the mean paired difference, its interval and the margin."""
     name = f"{'Test' if split == 'test' else 'Validation'} {TITLES[quantity]}"
     low, high, mean = judged["ci_low"], judged["ci_high"], judged["mean_difference"]
+    if low is None:
+        return (
+            f"{name}: **{OUTCOME_WORDS[statistics.INCONCLUSIVE]}** (NumPy − PyTorch = {amount(mean, quantity)} on "
+            f"{seeds} seed: one seed has no spread, so no interval; train at least two)."
+        )
     figures = (
         f"NumPy − PyTorch = {amount(mean, quantity)}, {confidence:.0%} interval "
         f"[{amount(low, quantity)}, {amount(high, quantity)}] over {seeds} seeds, "

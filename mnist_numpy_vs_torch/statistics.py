@@ -33,9 +33,9 @@ MAX_SEEDS_SEARCHED = 10_000
 @dataclass(frozen=True)
 class Interval:
     mean: float
-    low: float
-    high: float
-    std: float  # sample standard deviation of the per-seed differences
+    low: float | None  # None with a single value: no spread, no interval
+    high: float | None
+    std: float | None  # sample standard deviation of the per-seed differences
     n: int
 
 
@@ -99,6 +99,11 @@ def verdict(
     """Apply the rule to the per-seed values of one metric (the same seeds, in the same order, for both)."""
     if len(numpy) != len(torch):
         raise ValueError(f"{metric}: {len(numpy)} NumPy values but {len(torch)} PyTorch values")
+    if len(numpy) < 2:  # one seed has no spread, so no interval: nothing can be concluded
+        mean = float(np.subtract(numpy, torch).mean())
+        return Verdict(
+            metric, higher_is_better, margin, Interval(mean, None, None, None, len(numpy)), INCONCLUSIVE, False, None
+        )
     interval = t_interval(np.subtract(numpy, torch), confidence)
     excludes_zero = interval.low > 0 or interval.high < 0
     if -margin <= interval.low and interval.high <= margin:

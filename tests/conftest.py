@@ -122,3 +122,19 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict
     clone = fresh_clone(ROOT, tmp_path_factory.mktemp("clone") / "repo", clone_environment)
     assert clone.stages_run() == ALL_STAGES
     return clone
+
+
+@pytest.fixture(scope="session")
+def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
+    """A directory with models/ and data/prepared/ as `dvc repro` leaves them: the default network, seed 0 only,
+    trained for 4 epochs by the real stage commands. What `mnist-predict` and its web page read."""
+    root = tmp_path_factory.mktemp("workspace")
+    params = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params["train"] |= {"epochs": 4, "seeds": [0]}
+    write_params(root, yaml.safe_dump(params))
+    (root / "data").mkdir()
+    (root / "data" / "prepared").symlink_to(prepared_dir)
+    for stage in ("train_numpy", "train_torch"):
+        result = run_stage(root, stage)
+        assert result.returncode == 0, result.stderr
+    return root

@@ -9,30 +9,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 from PIL import Image
 
 from mnist_numpy_vs_torch import dataset
 from mnist_numpy_vs_torch.digit_image import load_digit, to_mnist
 from mnist_numpy_vs_torch.errors import ImageInputError
-from tests.conftest import ROOT, run_stage, write_params
 
 SAMPLE = 300
-
-
-@pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
-    """A directory with models/ and data/prepared/ as `dvc repro` leaves them (models trained for 4 epochs)."""
-    root = tmp_path_factory.mktemp("predict")
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["train"] |= {"epochs": 4, "seeds": [0]}
-    write_params(root, yaml.safe_dump(params))
-    (root / "data").mkdir()
-    (root / "data" / "prepared").symlink_to(prepared_dir)
-    for stage in ("train_numpy", "train_torch"):
-        result = run_stage(root, stage)
-        assert result.returncode == 0, result.stderr
-    return root
 
 
 def as_user_picture(digit: np.ndarray, rng: np.random.Generator, path: Path) -> Path:

@@ -113,3 +113,10 @@ def test_the_registered_rule_is_recognised_and_a_moved_one_is_not() -> None:
     assert statistics.is_registered(rule["confidence"], dict(rule["margins"]))
     assert not statistics.is_registered(0.90, dict(rule["margins"]))
     assert not statistics.is_registered(rule["confidence"], rule["margins"] | {"test_accuracy": 0.002})
+
+
+def test_one_seed_gives_no_interval_and_no_verdict() -> None:
+    judged = verdict("test_accuracy", [0.99], [0.98], margin=0.001, confidence=0.95, higher_is_better=True)
+    assert judged.outcome == statistics.INCONCLUSIVE and judged.interval.low is None
+    figures = judged.as_metrics()
+    assert figures["mean_difference"] == pytest.approx(0.01) and figures["ci_low"] is None

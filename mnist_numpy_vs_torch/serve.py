@@ -1,0 +1,140 @@
+"""`mnist-predict --serve`: a page to draw or upload a digit on, and both frameworks' answers, live.
+
+    GET  /          the page (static/index.html): a canvas, a clear button, a photo picker / drop zone
+    POST /predict   a picture as the multipart form field `image` -> the JSON record `mnist-predict --json` gives
+                    for one picture, with the 28x28 image the models saw as a PNG data URL in `preprocessed`
+
+Bad input is a 4xx answer {"error": "<one line>"}, the line the command gives; a body over MAX_BODY_BYTES is 413.
+Pictures are decoded in memory: nothing is written to disk. The models load once, when the server starts.
+"""
+
+from __future__ import annotations
+
+import base64
+import email.parser
+import email.policy
+import io
+import logging
+from importlib import resources
+
+import numpy as np
+import torch
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from PIL import Image
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mnist_numpy_vs_torch.digit_image import decode_digit
+from mnist_numpy_vs_torch.errors import PipelineError
+from mnist_numpy_vs_torch.predict import Classifier
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 10 * 1024 * 1024
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+class BadRequest(Exception):
+    """A request the page or a client got wrong: its message goes back as {"error": ...}."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class BodyLimit:
+    """Refuse bodies over `limit` bytes with 413 before they are read: by Content-Length when it is declared, and
+    by counting the bytes as they arrive when it is not."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.limit:
+            await too_large(self.limit)(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.limit:
+                raise BadRequest(f"the request body is over {self.limit // (1024 * 1024)} MB", status=413)
+            return message
+
+        await self.app(scope, counted, send)
+
+
+def too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"error": f"the request body is over {limit // (1024 * 1024)} MB"}, status_code=413)
+
+
+def image_field(content_type: str, body: bytes) -> tuple[bytes, str]:
+    """The bytes and file name of the multipart form field `image`, parsed in memory."""
+    if not content_type.startswith("multipart/form-data"):
+        raise BadRequest("send the picture as multipart/form-data, in the form field 'image'")
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
+    )
+    for part in message.iter_parts():
+        if part.get_param("name", header="content-disposition") == "image":
+            return part.get_payload(decode=True) or b"", part.get_filename() or "image"
+    raise BadRequest("no form field 'image' in the request: send the picture in it")
+
+
+def png_data_url(image: np.ndarray) -> str:
+    """The 28x28 image the models saw, dark on white as a person would draw it."""
+    buffer = io.BytesIO()
+    Image.fromarray(255 - image).save(buffer, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def create_app(classifier: Classifier) -> FastAPI:
+    app = FastAPI(title="MNIST: NumPy vs PyTorch", docs_url=None, redoc_url=None, openapi_url=None)
+    page = resources.files("mnist_numpy_vs_torch").joinpath("static/index.html").read_text(encoding="utf-8")
+
+    @app.exception_handler(BadRequest)
+    async def bad_request(_: Request, error: BadRequest) -> JSONResponse:
+        return JSONResponse({"error": str(error)}, status_code=error.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:
+        return JSONResponse({"error": str(error.detail)}, status_code=error.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, error: Exception) -> JSONResponse:
+        log.exception("unexpected error")  # the traceback stays in the server's log, never in the answer
+        return JSONResponse({"error": "the server could not classify this picture"}, status_code=500)
+
+    @app.get("/", response_class=HTMLResponse)
+    async def index() -> str:
+        return page
+
+    @app.post("/predict")
+    async def predict(request: Request) -> JSONResponse:
+        data, name = image_field(request.headers.get("content-type", ""), await request.body())
+        try:
+            image = decode_digit(data, name)
+        except PipelineError as error:
+            raise BadRequest(str(error)) from error
+        record = classifier.record(image, name) | {"preprocessed": png_data_url(image)}
+        return JSONResponse(record)
+
+    return app
+
+
+def run(classifier: Classifier, *, host: str, port: int) -> None:
+    """Serve until interrupted. Torch computes on one thread: requests already run side by side."""
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    if host not in LOOPBACK:
+        log.warning("listening on %s: anyone who can reach this machine can use the page", host)
+    torch.set_num_threads(1)
+    log.info("seed %d models loaded; open http://%s:%d/", classifier.seed, host, port)
+    uvicorn.run(BodyLimit(create_app(classifier), MAX_BODY_BYTES), host=host, port=port, log_level="warning")

@@ -1,0 +1,232 @@
+"""`mnist-predict --serve`: the API on a real server over loopback, and the page in a real browser (headless
+Chromium, Debian's package, driven by Playwright). Without the browser these tests fail; they never skip."""
+
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import requests
+from PIL import Image, ImageDraw
+
+from mnist_numpy_vs_torch import dataset
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(workspace: Path) -> Iterator[str]:
+    """`mnist-predict --serve` on a free loopback port, in a workspace with trained models."""
+    port = free_port()
+    command = [sys.executable, "-m", "mnist_numpy_vs_torch.predict", "--serve", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=workspace, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=1)
+            break
+        except requests.ConnectionError:
+            assert process.poll() is None, process.stdout.read()
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"the server did not answer within 60 s:\n{process.stdout.read()}")
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def drawing(points: list[tuple[int, int]], size: int = 280) -> bytes:
+    """A digit drawn the way the page draws it: black strokes 22 pixels wide on a white 280x280 canvas."""
+    picture = Image.new("L", (size, size), 255)
+    if points:
+        ImageDraw.Draw(picture).line(points, fill=0, width=22, joint="curve")
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+SEVEN = [(70, 60), (210, 60), (120, 230)]
+ONE = [(140, 40), (140, 240)]
+
+
+def post(url: str, data: bytes, name: str = "digit.png", field: str = "image") -> requests.Response:
+    return requests.post(url + "predict", files={field: (name, data, "image/png")}, timeout=30)
+
+
+def test_a_drawing_gets_the_same_record_as_the_command(server: str, workspace: Path, tmp_path: Path) -> None:
+    picture = tmp_path / "seven.png"
+    picture.write_bytes(drawing(SEVEN))
+    answer = post(server, picture.read_bytes(), name=str(picture))
+    assert answer.status_code == 200
+    record = answer.json()
+    assert record.pop("preprocessed").startswith("data:image/png;base64,")
+    command = [sys.executable, "-m", "mnist_numpy_vs_torch.predict", "--json", str(picture)]
+    printed = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=True).stdout
+    assert record == json.loads(printed)[0]
+    assert {f: record["predictions"][f]["digit"] for f in ("numpy", "torch")} == {"numpy": 7, "torch": 7}
+
+
+def test_the_image_the_models_saw_comes_back_as_28x28(server: str) -> None:
+    record = post(server, drawing(ONE)).json()
+    png = base64.b64decode(record["preprocessed"].split(",", 1)[1])
+    seen = Image.open(io.BytesIO(png))
+    assert seen.size == (28, 28)
+    assert record["predictions"]["numpy"]["digit"] == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "status", "message"),
+    [
+        (b"not a picture", "image", 400, "broken.png: not an image Pillow can read"),
+        (b"", "image", 400, "broken.png: not an image Pillow can read"),
+        (drawing([]), "image", 400, "broken.png: no ink found"),
+        (drawing(ONE), "photo", 400, "no form field 'image' in the request"),
+    ],
+)
+def test_bad_input_is_a_one_line_json_error(server: str, body: bytes, field: str, status: int, message: str) -> None:
+    answer = post(server, body, name="broken.png", field=field)
+    assert answer.status_code == status
+    error = answer.json()["error"]
+    assert error.startswith(message) and "\n" not in error and "Traceback" not in answer.text
+
+
+def test_not_multipart_and_unknown_paths_are_json_errors(server: str) -> None:
+    answer = requests.post(server + "predict", data=drawing(ONE), headers={"Content-Type": "image/png"}, timeout=10)
+    assert answer.status_code == 400 and "multipart/form-data" in answer.json()["error"]
+    assert requests.get(server + "nowhere", timeout=10).json() == {"error": "Not Found"}
+
+
+def test_bodies_over_10_mb_are_refused_declared_or_streamed(server: str) -> None:
+    big = b"\0" * (10 * 1024 * 1024 + 1)
+    declared = post(server, big)
+    assert declared.status_code == 413 and "over 10 MB" in declared.json()["error"]
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count
+        for start in range(0, len(big), 1 << 20):
+            yield big[start : start + (1 << 20)]
+
+    streamed = requests.post(server + "predict", data=chunks(), headers={"Content-Type": "multipart/form-data"})
+    assert streamed.status_code == 413
+    assert post(server, drawing(ONE)).status_code == 200  # and it still serves
+
+
+def test_fifty_requests_at_once_are_all_answered(server: str) -> None:
+    pictures = [drawing(SEVEN if i % 2 else ONE) for i in range(50)]
+    with ThreadPoolExecutor(max_workers=50) as pool:
+        answers = list(pool.map(lambda data: post(server, data), pictures))
+    assert [a.status_code for a in answers] == [200] * 50
+    assert [a.json()["predictions"]["torch"]["digit"] for a in answers] == [7 if i % 2 else 1 for i in range(50)]
+    assert requests.get(server, timeout=10).status_code == 200
+
+
+def test_nothing_is_written_to_disk(server: str, workspace: Path) -> None:
+    before = sorted(p for p in workspace.rglob("*") if p.is_file())
+    post(server, drawing(SEVEN))
+    post(server, b"\0" * (2 * 1024 * 1024))  # larger than the size at which multipart parsers spool to disk
+    assert sorted(p for p in workspace.rglob("*") if p.is_file()) == before
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+def draw(page: object, points: list[tuple[int, int]]) -> None:
+    """Mouse strokes on the page's canvas, in the canvas's 280x280 coordinates."""
+    box = page.locator("#pad").bounding_box()
+    scale = box["width"] / 280
+
+    def at(point: tuple[int, int]) -> tuple[float, float]:
+        return box["x"] + point[0] * scale, box["y"] + point[1] * scale
+
+    page.mouse.move(*at(points[0]))
+    page.mouse.down()
+    for start, end in itertools.pairwise(points):
+        for step in range(1, 11):  # a hand moves through the points in between
+            fraction = step / 10
+            page.mouse.move(*at((start[0] + (end[0] - start[0]) * fraction, start[1] + (end[1] - start[1]) * fraction)))
+    page.mouse.up()
+
+
+def answers(page: object) -> dict[str, str]:
+    page.wait_for_function("document.querySelector('#numpy .digit').textContent !== '–'", timeout=15_000)
+    page.wait_for_function("document.querySelector('#torch .digit').textContent !== '–'", timeout=15_000)
+    return {f: page.inner_text(f"#{f} .digit") for f in ("numpy", "torch")}
+
+
+def test_the_page_draws_a_digit_and_shows_both_answers_like_the_api(browser: object, server: str) -> None:
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(server)
+    draw(page, SEVEN)
+    shown = answers(page)
+    assert page.locator("#numpy .bar").count() == 3 and page.locator("#torch .bar").count() == 3
+    assert page.locator("#seen").is_visible()
+    canvas_png = base64.b64decode(page.evaluate("document.getElementById('pad').toDataURL('image/png')").split(",")[1])
+    api = post(server, canvas_png).json()["predictions"]
+    assert shown == {f: str(api[f]["digit"]) for f in ("numpy", "torch")}
+    assert shown == {"numpy": "7", "torch": "7"}
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "serve-drawing.png"))
+
+    page.click("#clear")
+    assert page.inner_text("#numpy .digit") == "–"
+    page.close()
+
+
+def test_the_page_classifies_an_uploaded_photo(
+    browser: object, server: str, prepared_dir: Path, tmp_path: Path
+) -> None:
+    test = dataset.load_split(prepared_dir, "test")
+    digit = test.images[0]  # a 7
+    photo = Image.fromarray(255 - digit).resize((300, 300), Image.Resampling.BICUBIC).convert("RGB")
+    path = tmp_path / "photo.jpg"
+    photo.save(path, quality=85)
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(server)
+    page.set_input_files("#file", str(path))
+    shown = answers(page)
+    assert shown == {f: str(int(test.labels[0])) for f in ("numpy", "torch")}
+    page.close()
+
+
+def test_the_page_fits_a_phone_screen(browser: object, server: str) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page.goto(server)
+    pad = page.locator("#pad").bounding_box()
+    assert pad["x"] >= 0 and pad["x"] + pad["width"] <= 390
+    draw(page, ONE)
+    assert answers(page) == {"numpy": "1", "torch": "1"}
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390, "the page scrolls sideways on a phone"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "serve-phone.png"), full_page=True)
+    page.close()
