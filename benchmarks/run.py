@@ -152,7 +152,7 @@ def median_and_range(name: str, values: list[float]) -> dict:
     return {name: statistics.median(values), f"{name}_range": [min(values), max(values)]}
 
 
-def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, threads: int, steps: int = 60) -> dict:
+def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int = 60) -> dict:
     """Where a NumPy training step's time goes: the BLAS products (timed alone, same shapes) against the rest."""
     model = NumpyMLP(seeding.initial_weights(hidden, "kaiming_uniform", seed=0))
     trainer = SGDTrainer(model, batch_size, momentum=0.9, weight_decay=5e-4)
