@@ -29,19 +29,20 @@ Evaluate = Callable[[], tuple[float, float]]  # () -> (val loss, val accuracy)
 
 
 class EpochInputs:
-    """The standardised training inputs of each epoch: the images moved by seeding.epoch_shifts when max_shift > 0
-    (the same moves for both frameworks), else the same array every epoch."""
+    """The standardised training inputs of each seed's epochs: the images moved by seeding.epoch_shifts when
+    max_shift > 0 (the same moves for both frameworks), else the same array every epoch. Made once per stage: the
+    shifted copies and the buffer serve every seed."""
 
-    def __init__(self, images: np.ndarray, normalise: Normalise, *, max_shift: int, seed: int) -> None:
-        self.images, self.normalise, self.max_shift, self.seed = images, normalise, max_shift, seed
+    def __init__(self, images: np.ndarray, normalise: Normalise, *, max_shift: int) -> None:
+        self.images, self.normalise, self.max_shift = images, normalise, max_shift
         self.fixed = normalise(images) if max_shift == 0 else None
         self.shifted = ShiftedImages(images, max_shift) if max_shift else None
         self.buffer = None if max_shift == 0 else np.empty((len(images), INPUT_SIZE), np.float32)
 
-    def __call__(self, epoch: int) -> np.ndarray:
+    def __call__(self, seed: int, epoch: int) -> np.ndarray:
         if self.fixed is not None:
             return self.fixed
-        shifts = seeding.epoch_shifts(len(self.images), self.seed, epoch, self.max_shift)
+        shifts = seeding.epoch_shifts(len(self.images), seed, epoch, self.max_shift)
         return self.normalise(self.shifted(shifts), out=self.buffer)
 
 
@@ -69,7 +70,7 @@ def fit(
     bar = tqdm(range(train.epochs), desc=f"{framework} seed {seed}", disable=not sys.stderr.isatty())
     for epoch in bar:
         order = seeding.epoch_order(num_samples, seed, epoch)
-        x = inputs(epoch)
+        x = inputs(seed, epoch)
         start = time.perf_counter()
         losses = train_epoch(x, order, lrs[epoch])
         seconds = time.perf_counter() - start

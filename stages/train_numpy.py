@@ -18,21 +18,20 @@ from mnist_numpy_vs_torch.training_log import EpochRecord, write_log
 
 
 def train_seed(
-    train_set: dataset.Split,
+    inputs: training.EpochInputs,
+    labels: np.ndarray,
     val_set: dataset.Inputs,
-    normalise: dataset.Normalise,
     model: ModelParams,
     train: TrainParams,
     seed: int,
 ) -> tuple[NumpyMLP, list[EpochRecord]]:
     network = NumpyMLP(seeding.initial_weights(model.hidden, model.init, seed))
     trainer = SGDTrainer(network, train.batch_size, train.momentum, train.weight_decay)
-    labels = train_set.labels.astype(np.int64)
     records = training.fit(
         "numpy",
         lambda x, order, lrs: trainer.train_epoch(x, labels, order, train.batch_size, lrs),
         lambda: evaluate(network, val_set.x, val_set.y),
-        inputs=training.EpochInputs(train_set.images, normalise, max_shift=train.shift, seed=seed),
+        inputs=inputs,
         train=train,
         seed=seed,
     )
@@ -46,11 +45,14 @@ def main() -> None:
     args = parser.parse_args()
     stage = params.for_stage("train_numpy")
     train_set, val_set = dataset.load_split(args.prepared_dir, "train"), dataset.load_inputs(args.prepared_dir, "val")
-    normalise = dataset.load_normaliser(args.prepared_dir)
+    inputs = training.EpochInputs(
+        train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift
+    )
+    labels = train_set.labels.astype(np.int64)
     threads = stage.train_numpy.threads
     with threadpool_limits(limits=threads, user_api="blas"):
         for seed in stage.train.seeds:
-            network, records = train_seed(train_set, val_set, normalise, stage.model, stage.train, seed)
+            network, records = train_seed(inputs, labels, val_set, stage.model, stage.train, seed)
             network.save(model_path(args.out_dir, "numpy", seed))
             write_log(log_path(args.out_dir, seed), records)
         write_json(run_path(args.out_dir), numpy_environment(threads))

@@ -20,9 +20,9 @@ log = logging.getLogger(__name__)
 
 
 def train_seed(
-    train_set: dataset.Split,
+    inputs: training.EpochInputs,
+    labels: np.ndarray,
     val_set: dataset.Inputs,
-    normalise: dataset.Normalise,
     model: ModelParams,
     train: TrainParams,
     seed: int,
@@ -30,13 +30,15 @@ def train_seed(
 ) -> tuple[torch.nn.Sequential, list[EpochRecord]]:
     network = mlp_torch.from_layers(seeding.initial_weights(model.hidden, model.init, seed)).to(device)
     trainer = mlp_torch.TorchTrainer(network, train.momentum, train.weight_decay)
-    labels = torch.from_numpy(train_set.labels.astype(np.int64)).to(device)
+    targets = torch.from_numpy(labels).to(device)
     val_x, val_y = torch.from_numpy(val_set.x).to(device), torch.from_numpy(val_set.y).to(device)
     records = training.fit(
         "torch",
-        lambda x, order, lrs: trainer.train_epoch(torch.from_numpy(x).to(device), labels, order, train.batch_size, lrs),
+        lambda x, order, lrs: trainer.train_epoch(
+            torch.from_numpy(x).to(device), targets, order, train.batch_size, lrs
+        ),
         lambda: mlp_torch.evaluate(network, val_x, val_y),
-        inputs=training.EpochInputs(train_set.images, normalise, max_shift=train.shift, seed=seed),
+        inputs=inputs,
         train=train,
         seed=seed,
     )
@@ -52,10 +54,13 @@ def main() -> None:
     device = mlp_torch.resolve_device(stage.train_torch.device)
     log.info("torch %s on %s", torch.__version__, device)
     train_set, val_set = dataset.load_split(args.prepared_dir, "train"), dataset.load_inputs(args.prepared_dir, "val")
-    normalise = dataset.load_normaliser(args.prepared_dir)
+    inputs = training.EpochInputs(
+        train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift
+    )
+    labels = train_set.labels.astype(np.int64)
     for seed in stage.train.seeds:
         mlp_torch.configure(stage.train_torch.threads, seed)
-        network, records = train_seed(train_set, val_set, normalise, stage.model, stage.train, seed, device)
+        network, records = train_seed(inputs, labels, val_set, stage.model, stage.train, seed, device)
         mlp_torch.save(network, model_path(args.out_dir, "torch", seed))
         write_log(log_path(args.out_dir, seed), records)
     write_json(run_path(args.out_dir), torch_environment(device.type, stage.train_torch.threads))

@@ -129,7 +129,7 @@ def test_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> N
             "numpy",
             lambda x, order, lrs: trainer.train_epoch(x, data.y, order, 256, lrs),
             lambda: evaluate(model, val.x, val.y),
-            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0, seed=0),
+            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0),
             train=train,
             seed=0,
         )

@@ -101,10 +101,11 @@ def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) 
     percentage points, both at least 98.5%."""
     train = dataset.load_split(prepared_dir, "train")
     val, test = dataset.load_inputs(prepared_dir, "val"), dataset.load_inputs(prepared_dir, "test")
-    normalise = dataset.load_normaliser(prepared_dir)
+    inputs = training.EpochInputs(train.images, dataset.load_normaliser(prepared_dir), max_shift=PARAMS.train.shift)
+    labels = train.labels.astype(np.int64)
     mlp_torch.configure(PARAMS.train_torch.threads, seed=0)
-    numpy_model, _ = train_numpy_seed(train, val, normalise, PARAMS.model, PARAMS.train, seed=0)
-    torch_model, _ = train_torch_seed(train, val, normalise, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
+    numpy_model, _ = train_numpy_seed(inputs, labels, val, PARAMS.model, PARAMS.train, seed=0)
+    torch_model, _ = train_torch_seed(inputs, labels, val, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
     numpy_accuracy = numpy_evaluate(numpy_model, test.x, test.y)[1]
     torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test.x), torch.from_numpy(test.y))[1]
     assert abs(numpy_accuracy - torch_accuracy) * 100 <= 0.15
@@ -158,7 +159,7 @@ def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path
             "torch",
             lambda x, order, lrs: trainer.train_epoch(torch.from_numpy(x), y, order, 256, lrs),
             lambda: mlp_torch.evaluate(model, torch.from_numpy(val.x), torch.from_numpy(val.y)),
-            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0, seed=0),
+            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0),
             train=train,
             seed=0,
         )

@@ -63,10 +63,10 @@ def test_epoch_inputs_are_the_standardised_shifted_images_and_unshifted_when_max
     def normalise(x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         return dataset.normalise(x, 0.13, 0.31, out=out)
 
-    still = training.EpochInputs(images, normalise, max_shift=0, seed=0)
-    assert np.array_equal(still(0), dataset.normalise(images, 0.13, 0.31)) and still(3) is still(0)
-    moving = training.EpochInputs(images, normalise, max_shift=1, seed=5)
-    for epoch in (0, 1):
-        shifts = seeding.epoch_shifts(40, seed=5, epoch=epoch, max_shift=1)
+    still = training.EpochInputs(images, normalise, max_shift=0)
+    assert np.array_equal(still(0, 0), dataset.normalise(images, 0.13, 0.31)) and still(1, 3) is still(0, 0)
+    moving = training.EpochInputs(images, normalise, max_shift=1)
+    for seed, epoch in ((5, 0), (5, 1), (6, 0)):
+        shifts = seeding.epoch_shifts(40, seed=seed, epoch=epoch, max_shift=1)
         expected = dataset.normalise(dataset.ShiftedImages(images, 1)(shifts), 0.13, 0.31)
-        assert np.array_equal(moving(epoch), expected)
+        assert np.array_equal(moving(seed, epoch), expected)
