@@ -10,12 +10,11 @@ import numpy as np
 
 from mnist_numpy_vs_torch import statistics
 from mnist_numpy_vs_torch.dataset import Inputs
-from mnist_numpy_vs_torch.metrics import confusion_matrix, mean_std, per_class
+from mnist_numpy_vs_torch.metrics import confusion_matrix, mean_std, per_class, per_seed
 from mnist_numpy_vs_torch.mlp_numpy import cross_entropy
 from mnist_numpy_vs_torch.mnist import NUM_CLASSES
 from mnist_numpy_vs_torch.params import EvaluateParams
 from mnist_numpy_vs_torch.predictors import load_predictor, logits_in_batches
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
 
 
 @dataclass(frozen=True)
@@ -92,11 +91,10 @@ def compare(
     seed_names = [f"seed-{s}" for s in seeds]
     result: dict = {"confidence": rule.confidence, "seeds": len(seeds)}
     for split, quantity, higher_is_better in METRICS:
-        per_seed = {f: [scores[f][split][quantity]["seeds"][s] for s in seed_names] for f in FRAMEWORKS}
         judged = statistics.verdict(
             f"{split}_{quantity}",
-            per_seed["numpy"],
-            per_seed["torch"],
+            per_seed(scores, "numpy", split, quantity, seeds),
+            per_seed(scores, "torch", split, quantity, seeds),
             margin=getattr(rule.margins, f"{split}_{quantity}"),
             confidence=rule.confidence,
             higher_is_better=higher_is_better,

@@ -30,3 +30,8 @@ def mean_std(values: Sequence[float]) -> dict[str, float]:
     array = np.asarray(values, dtype=np.float64)
     std = float(array.std(ddof=1)) if len(array) > 1 else 0.0
     return {"mean": float(array.mean()), "std": std}
+
+
+def per_seed(scores: dict, framework: str, split: str, quantity: str, seeds: Sequence[int]) -> list[float]:
+    """One framework's values of a metric in metrics/scores.json, seed by seed, in the order of `seeds`."""
+    return [scores[framework][split][quantity]["seeds"][f"seed-{seed}"] for seed in seeds]

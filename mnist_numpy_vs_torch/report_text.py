@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 
 from mnist_numpy_vs_torch import statistics
+from mnist_numpy_vs_torch.metrics import per_seed
 from mnist_numpy_vs_torch.params import Params
 from mnist_numpy_vs_torch.plotting import LABELS
 from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
@@ -176,14 +177,12 @@ def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dic
     for split in ("test", "val"):
         for quantity in ("accuracy", "loss"):
             judged = comparison[split][quantity]
-            per_seed = [
-                scores["numpy"][split][quantity]["seeds"][f"seed-{s}"]
-                - scores["torch"][split][quantity]["seeds"][f"seed-{s}"]
-                for s in seeds
-            ]
+            differences = np.subtract(
+                per_seed(scores, "numpy", split, quantity, seeds), per_seed(scores, "torch", split, quantity, seeds)
+            )
             title = f"{'test' if split == 'test' else 'validation'} {quantity}"
             panels[title] = {
-                "per_seed": per_seed,
+                "per_seed": differences.tolist(),
                 "mean": judged["mean_difference"],
                 "ci_low": judged["ci_low"],
                 "ci_high": judged["ci_high"],
