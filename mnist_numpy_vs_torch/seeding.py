@@ -1,4 +1,5 @@
-"""The one place that turns a seed into a starting point: initial weights and the order of batches.
+"""The one place that turns a seed into a starting point: initial weights, the order of batches and each epoch's
+image shifts.
 
 Both trainers call these functions, so NumPy and PyTorch start from the same weights and see the same batches;
 any difference in their results is the framework's, not the set-up's. Weights are laid out (fan_in, fan_out), as
