@@ -133,7 +133,7 @@ class ShiftedImages:
     epoch's shifted copy is one gather. What moves out of the frame is lost; the frame fills with background (0)."""
 
     def __init__(self, images: np.ndarray, max_shift: int) -> None:
-        self.images, self.reach = images, max_shift
+        self.reach = max_shift
         side = images.shape[1]
         padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
         offsets = range(-max_shift, max_shift + 1)

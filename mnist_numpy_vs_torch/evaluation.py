@@ -76,9 +76,6 @@ def curves_tsv(curves: dict[str, np.ndarray]) -> str:
     return "\n".join(lines) + "\n"
 
 
-METRICS = [("test", "accuracy", True), ("test", "loss", False), ("val", "accuracy", True), ("val", "loss", False)]
-
-
 def compare(
     scores: dict[str, dict],
     predictions: dict[str, np.ndarray],
@@ -90,7 +87,7 @@ def compare(
     metrics/comparison.json holds."""
     seed_names = [f"seed-{s}" for s in seeds]
     result: dict = {"confidence": rule.confidence, "seeds": len(seeds)}
-    for split, quantity, higher_is_better in METRICS:
+    for split, quantity, higher_is_better in statistics.METRICS:
         judged = statistics.verdict(
             f"{split}_{quantity}",
             per_seed(scores, "numpy", split, quantity, seeds),

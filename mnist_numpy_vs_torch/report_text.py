@@ -14,7 +14,6 @@ from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
 from mnist_numpy_vs_torch.seeding import layer_sizes
 
 FIGURES = "figures"
-TITLES = {"accuracy": "accuracy", "loss": "loss"}
 OUTCOME_WORDS = {
     statistics.EQUIVALENT: "equivalent",
     statistics.NUMPY_AHEAD: "NumPy ahead",
@@ -48,7 +47,7 @@ def amount(value: float, quantity: str, signed: bool = True) -> str:
 
 def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float, seeds: int) -> str:
     """One line: the outcome in bold, the mean paired difference, its interval and the margin."""
-    name = f"{'Test' if split == 'test' else 'Validation'} {TITLES[quantity]}"
+    name = f"{'Test' if split == 'test' else 'Validation'} {quantity}"
     low, high, mean = judged["ci_low"], judged["ci_high"], judged["mean_difference"]
     if low is None:
         return (
@@ -65,8 +64,7 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     if outcome == statistics.EQUIVALENT:
         words = f"equivalent within ±{amount(judged['margin'], quantity, signed=False)}"
     sentence = f"{name}: **{words}** ({figures})."
-    excludes_zero = low > 0 or high < 0
-    if outcome == statistics.EQUIVALENT and excludes_zero:
+    if outcome == statistics.EQUIVALENT and (low > 0 or high < 0):
         lower_is_better = quantity == "loss"
         favoured = "NumPy" if (mean > 0) != lower_is_better else "PyTorch"
         sentence += (
@@ -83,12 +81,8 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     return sentence
 
 
-def rule_lines(comparison: dict, rule_registered: bool) -> list[str]:
-    margins = {
-        f"{split}_{quantity}": comparison[split][quantity]["margin"]
-        for split in ("test", "val")
-        for quantity in ("accuracy", "loss")
-    }
+def rule_lines(comparison: dict) -> list[str]:
+    margins = statistics.margins_applied(comparison)
     lines = [
         "## The rule",
         "",
@@ -108,7 +102,7 @@ def rule_lines(comparison: dict, rule_registered: bool) -> list[str]:
         f"on validation; loss ±{margins['test_loss']:g} nats on test and ±{margins['val_loss']:g} nats on validation.",
         "",
     ]
-    if rule_registered:
+    if statistics.is_registered(comparison["confidence"], margins):
         lines.append(
             f"This is the rule registered on {statistics.REGISTERED_ON}, before the results it judges "
             "(`evaluate.confidence` and `evaluate.margins` in `params.yaml`)."
@@ -174,22 +168,21 @@ def speed_lines(benchmark: dict | None) -> list[str]:
 def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dict[str, dict]:
     """What plotting.paired_differences draws: per metric, the per-seed differences, the interval and the margin."""
     panels = {}
-    for split in ("test", "val"):
-        for quantity in ("accuracy", "loss"):
-            judged = comparison[split][quantity]
-            differences = np.subtract(
-                per_seed(scores, "numpy", split, quantity, seeds), per_seed(scores, "torch", split, quantity, seeds)
-            )
-            title = f"{'test' if split == 'test' else 'validation'} {quantity}"
-            panels[title] = {
-                "per_seed": differences.tolist(),
-                "mean": judged["mean_difference"],
-                "ci_low": judged["ci_low"],
-                "ci_high": judged["ci_high"],
-                "margin": judged["margin"],
-                "scale": 100.0 if quantity == "accuracy" else 1.0,
-                "unit": "NumPy − PyTorch (pp)" if quantity == "accuracy" else "NumPy − PyTorch (nats)",
-            }
+    for split, quantity, _ in statistics.METRICS:
+        judged = comparison[split][quantity]
+        differences = np.subtract(
+            per_seed(scores, "numpy", split, quantity, seeds), per_seed(scores, "torch", split, quantity, seeds)
+        )
+        title = f"{'test' if split == 'test' else 'validation'} {quantity}"
+        panels[title] = {
+            "per_seed": differences.tolist(),
+            "mean": judged["mean_difference"],
+            "ci_low": judged["ci_low"],
+            "ci_high": judged["ci_high"],
+            "margin": judged["margin"],
+            "scale": 100.0 if quantity == "accuracy" else 1.0,
+            "unit": "NumPy − PyTorch (pp)" if quantity == "accuracy" else "NumPy − PyTorch (nats)",
+        }
     return panels
 
 
@@ -200,7 +193,6 @@ def markdown(
     runs: dict,
     benchmark: dict | None,
     wrong_counts: tuple[int, int, int],
-    rule_registered: bool,
 ) -> str:
     train, model = params.train, params.model
     seeds = len(train.seeds)
@@ -210,8 +202,7 @@ def markdown(
     both, only_numpy, only_torch = wrong_counts
     verdicts = [
         verdict_sentence(split, quantity, comparison[split][quantity], comparison["confidence"], seeds)
-        for split in ("test", "val")
-        for quantity in ("accuracy", "loss")
+        for split, quantity, _ in statistics.METRICS
     ]
     schedule = {"cosine": f"cosine to {train.lr_min:g}", "step": "step", "constant": "constant"}[train.schedule]
     if train.schedule == "step":
@@ -250,7 +241,7 @@ def markdown(
         "",
         "Mean ± sample standard deviation over seeds. The verdicts use the paired differences, not these spreads.",
         "",
-        *rule_lines(comparison, rule_registered),
+        *rule_lines(comparison),
         *speed_lines(benchmark),
         "## Configuration",
         "",

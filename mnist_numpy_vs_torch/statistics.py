@@ -27,6 +27,8 @@ import numpy as np
 from scipy import stats
 
 EQUIVALENT, NUMPY_AHEAD, TORCH_AHEAD, INCONCLUSIVE = "equivalent", "numpy ahead", "torch ahead", "inconclusive"
+# The metrics the rule judges: (split, quantity, higher is better), in the order the report gives them.
+METRICS = (("test", "accuracy", True), ("test", "loss", False), ("val", "accuracy", True), ("val", "loss", False))
 MAX_SEEDS_SEARCHED = 10_000
 
 
@@ -37,6 +39,10 @@ class Interval:
     high: float | None
     std: float | None  # sample standard deviation of the per-seed differences
     n: int
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.low is not None and (self.low > 0 or self.high < 0)
 
 
 def t_interval(differences: Sequence[float], confidence: float) -> Interval:
@@ -71,8 +77,11 @@ class Verdict:
     margin: float
     interval: Interval
     outcome: str  # EQUIVALENT, NUMPY_AHEAD, TORCH_AHEAD or INCONCLUSIVE
-    excludes_zero: bool
     seeds_needed: int | None
+
+    @property
+    def excludes_zero(self) -> bool:
+        return self.interval.excludes_zero
 
     def as_metrics(self) -> dict:
         """The figures `dvc metrics diff` follows between commits (numbers, and the outcome as text)."""
@@ -102,19 +111,18 @@ def verdict(
     if len(numpy) < 2:  # one seed has no spread, so no interval: nothing can be concluded
         mean = float(np.subtract(numpy, torch).mean())
         return Verdict(
-            metric, higher_is_better, margin, Interval(mean, None, None, None, len(numpy)), INCONCLUSIVE, False, None
+            metric, higher_is_better, margin, Interval(mean, None, None, None, len(numpy)), INCONCLUSIVE, None
         )
     interval = t_interval(np.subtract(numpy, torch), confidence)
-    excludes_zero = interval.low > 0 or interval.high < 0
     if -margin <= interval.low and interval.high <= margin:
         outcome = EQUIVALENT
-    elif excludes_zero:
+    elif interval.excludes_zero:
         numpy_better = (interval.mean > 0) == higher_is_better
         outcome = NUMPY_AHEAD if numpy_better else TORCH_AHEAD
     else:
         outcome = INCONCLUSIVE
     needed = len(numpy) if outcome != INCONCLUSIVE else seeds_needed(interval.mean, interval.std, margin, confidence)
-    return Verdict(metric, higher_is_better, margin, interval, outcome, excludes_zero, needed)
+    return Verdict(metric, higher_is_better, margin, interval, outcome, needed)
 
 
 @dataclass(frozen=True)
@@ -147,3 +155,8 @@ REGISTERED_RULE = {
 def is_registered(confidence: float, margins: dict[str, float]) -> bool:
     """Whether a rule is the registered one."""
     return {"confidence": confidence, "margins": margins} == REGISTERED_RULE
+
+
+def margins_applied(comparison: dict) -> dict[str, float]:
+    """The margins a comparison (metrics/comparison.json) was judged with, keyed like evaluate.margins."""
+    return {f"{split}_{quantity}": comparison[split][quantity]["margin"] for split, quantity, _ in METRICS}

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, plotting, statistics
+from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, plotting
 from mnist_numpy_vs_torch.atomic import write_text
 from mnist_numpy_vs_torch.metrics import confusion_matrix
 from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP
@@ -59,11 +59,7 @@ def main() -> None:
         "torch": mlp_torch.to_layers(mlp_torch.load(model_path(args.torch_dir, "torch", seeds[0]), hidden))[0][0],
     }
     plotting.first_layer(first_layers, figures / "first_layer.png")
-    margins = {
-        f"{split}_{q}": comparison[split][q]["margin"] for split in ("test", "val") for q in ("accuracy", "loss")
-    }
-    registered = statistics.is_registered(comparison["confidence"], margins)
-    text = markdown(stage, scores, comparison, runs, benchmark, (len(wrong), only[0], only[1]), registered)
+    text = markdown(stage, scores, comparison, runs, benchmark, (len(wrong), only[0], only[1]))
     write_text(args.report_dir / "README.md", text)
 
 
