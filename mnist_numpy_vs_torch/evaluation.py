@@ -15,6 +15,7 @@ from mnist_numpy_vs_torch.mlp_numpy import cross_entropy
 from mnist_numpy_vs_torch.mnist import NUM_CLASSES
 from mnist_numpy_vs_torch.params import EvaluateParams
 from mnist_numpy_vs_torch.predictors import load_predictor, logits_in_batches
+from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, LABELS
 
 
 @dataclass(frozen=True)
@@ -61,18 +62,28 @@ def score(
     return FrameworkScores(scores, classes, confusions, predictions)
 
 
-def confusion_rows(confusion: np.ndarray) -> str:
-    """One CSV row per test sample, grouped: what DVC's confusion template counts."""
-    classes = range(len(confusion))
-    rows = "".join(f"{a},{p}\n" * int(confusion[a, p]) for a in classes for p in classes)
-    return "actual,predicted\n" + rows
+def error_rows(confusions: dict[str, np.ndarray]) -> str:
+    """The off-diagonal cells of each framework's test confusion matrix, as counts and as a share of the true class:
+    the plot of errors DVC draws (the diagonal, 98% of the counts, would drown them)."""
+    lines = ["framework,actual,predicted,count,share_of_actual"]
+    for framework, confusion in confusions.items():
+        totals = confusion.sum(axis=1)
+        lines += [
+            f"{LABELS[framework]},{a},{p},{int(confusion[a, p])},{confusion[a, p] / max(int(totals[a]), 1):.6g}"
+            for a in range(len(confusion))
+            for p in range(len(confusion))
+            if a != p
+        ]
+    return "\n".join(lines) + "\n"
 
 
-def curves_tsv(curves: dict[str, np.ndarray]) -> str:
-    columns = ["epoch", *curves]
-    epochs = len(next(iter(curves.values())))
-    lines = ["\t".join(columns)]
-    lines += ["\t".join([str(i + 1), *(f"{curves[c][i]:.6g}" for c in columns[1:])]) for i in range(epochs)]
+def curve_rows(curves: dict[str, dict[str, np.ndarray]], columns: dict[str, str], value: str) -> str:
+    """Long-format TSV (epoch, framework, data, `value`) of the per-epoch means in `curves[framework][column]`, one
+    row per epoch, framework and column; `columns` maps each column to what the plot calls its data."""
+    lines = [f"epoch\tframework\tdata\t{value}"]
+    for framework, series in curves.items():
+        for column, data in columns.items():
+            lines += [f"{i + 1}\t{LABELS[framework]}\t{data}\t{v:.6g}" for i, v in enumerate(series[column])]
     return "\n".join(lines) + "\n"
 
 
@@ -101,4 +112,24 @@ def compare(
         name: statistics.mcnemar_exact(labels, predictions[f"numpy_{name}"], predictions[f"torch_{name}"]).as_metrics()
         for name in seed_names
     }
+    return result
+
+
+def summary(scores: dict, comparison: dict) -> dict:
+    """The few figures a table of experiments needs: each framework's test mean and spread, the paired interval of
+    the test metrics and every verdict. What metrics/summary.json holds, the one file DVC treats as metrics; per-seed
+    and per-class figures stay in the other files."""
+    result: dict = {
+        framework: {
+            f"test_{quantity}": {k: scores[framework]["test"][quantity][k] for k in ("mean", "std")}
+            for quantity in ("accuracy", "loss")
+        }
+        for framework in FRAMEWORKS
+    }
+    difference: dict = {}
+    for split, quantity, _ in statistics.METRICS:
+        judged = comparison[split][quantity]
+        keys = ("mean_difference", "ci_low", "ci_high", "verdict") if split == "test" else ("verdict",)
+        difference[f"{split}_{quantity}"] = {k.removeprefix("mean_"): judged[k] for k in keys}
+    result["numpy_minus_torch"] = difference
     return result

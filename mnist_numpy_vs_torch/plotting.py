@@ -12,10 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.saved_models import LABELS
 from mnist_numpy_vs_torch.training_log import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
-LABELS = {"numpy": "NumPy", "torch": "PyTorch"}
 
 
 def save(figure: plt.Figure, path: str | Path) -> None:

@@ -9,8 +9,7 @@ import numpy as np
 from mnist_numpy_vs_torch import statistics
 from mnist_numpy_vs_torch.metrics import per_seed
 from mnist_numpy_vs_torch.params import Params
-from mnist_numpy_vs_torch.plotting import LABELS
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS
+from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, LABELS
 from mnist_numpy_vs_torch.seeding import layer_sizes
 
 FIGURES = "figures"

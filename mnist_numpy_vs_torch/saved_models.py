@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 FRAMEWORKS = ("numpy", "torch")
+LABELS = {"numpy": "NumPy", "torch": "PyTorch"}  # as figures and plots name them
 SUFFIX = {"numpy": "npz", "torch": "pt"}
 RUN_FILE = "run.json"
 

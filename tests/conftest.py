@@ -28,6 +28,8 @@ from tests.loopback import LoopbackServer
 ROOT = Path(__file__).resolve().parents[1]
 FAST_POLICY = RetryPolicy(timeout_seconds=5.0, retries=1, backoff_seconds=0.0)
 PARAMS: Params = load_params(ROOT / "params.yaml")
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
+ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests leave for a person to look at
 
 
 def mnist_sources(environ: dict[str, str] | None = None) -> list[Path]:
@@ -104,7 +106,7 @@ def write_params(directory: Path, text: str | None = None) -> None:
     (directory / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
 
 
-ALL_STAGES = {"download", "parse", "train_numpy", "train_torch", "evaluate", "report"}
+ALL_STAGES = {"download", "parse", "train_numpy", "train_torch", "evaluate", "report", "plots_page"}
 
 
 @pytest.fixture(scope="session")
@@ -138,3 +140,15 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> P
         result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium driven by Playwright. Without it the tests that use it fail; they never skip."""
+    from playwright.sync_api import sync_playwright
+
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        yield chromium
+        chromium.close()

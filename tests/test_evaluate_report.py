@@ -85,25 +85,47 @@ def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
         expected = np.mean(recalls, axis=0)
         got = [classes[framework]["test"]["recall"][str(k)] for k in range(10)]
         assert got == pytest.approx(expected, abs=1e-9)
-        rows = (project / "metrics" / f"confusion_{framework}.csv").read_text().splitlines()
-        assert rows[0] == "actual,predicted" and len(rows) == 1 + len(labels)
-        pairs = sorted(tuple(map(int, r.split(","))) for r in rows[1:])
-        first = independent_scores(project, framework, SEEDS[0])[2]
-        assert pairs == sorted(zip(labels.tolist(), first.tolist()))
+    first = {f: independent_scores(project, f, SEEDS[0])[2] for f in ("numpy", "torch")}
+    rows = (project / "metrics" / "test_errors.csv").read_text().splitlines()
+    assert rows[0] == "framework,actual,predicted,count,share_of_actual" and len(rows) == 1 + 2 * 90
+    for row in rows[1:]:
+        name, actual, predicted, count, share = row.split(",")
+        framework = {"NumPy": "numpy", "PyTorch": "torch"}[name]
+        true_class = labels == int(actual)
+        assert actual != predicted, "the diagonal is left out"
+        assert int(count) == int((first[framework][true_class] == int(predicted)).sum())
+        assert float(share) == pytest.approx(int(count) / true_class.sum(), rel=1e-5)
 
 
 @pytest.mark.slow
 def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(project: Path) -> None:
-    for name in ("scores.json", "comparison.json", "per_class.json", "timings.json"):
+    for name in ("summary.json", "scores.json", "comparison.json", "per_class.json", "timings.json"):
         text = (project / "metrics" / name).read_text()
         assert "NaN" not in text and "Infinity" not in text
         json.loads(text)
     timings = json.loads((project / "metrics" / "timings.json").read_text())
     assert set(timings["numpy"]) == {"epoch_seconds", "samples_per_second"}
-    header = (project / "metrics" / "curves.tsv").read_text().splitlines()[0].split("\t")
     plotted = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
-    used = {c for plot in plotted for spec in plot.values() for cols in spec["y"].values() for c in np.atleast_1d(cols)}
-    assert {c for c in used if c != "predicted"} <= set(header)
+    for plot in plotted:
+        (spec,) = plot.values()
+        for file, column in spec["y"].items():
+            header = (project / file).read_text().splitlines()[0].replace("\t", ",").split(",")
+            assert {spec["x"], column} <= set(header), file
+    loss = (project / "metrics" / "loss.tsv").read_text().splitlines()
+    assert loss[0] == "epoch\tframework\tdata\tloss"
+    assert len(loss) == 1 + 2 * 2 * 2  # epochs x frameworks x (training, validation)
+    assert all(float(row.split("\t")[3]) > 0 for row in loss[1:]), "a log-scale axis needs positive values"
+
+
+@pytest.mark.slow
+def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path) -> None:
+    summary = json.loads((project / "metrics" / "summary.json").read_text())
+    scores = json.loads((project / "metrics" / "scores.json").read_text())
+    comparison = json.loads((project / "metrics" / "comparison.json").read_text())
+    assert summary["numpy"]["test_accuracy"]["mean"] == scores["numpy"]["test"]["accuracy"]["mean"]
+    assert summary["torch"]["test_loss"]["std"] == scores["torch"]["test"]["loss"]["std"]
+    assert summary["numpy_minus_torch"]["test_accuracy"]["ci_low"] == comparison["test"]["accuracy"]["ci_low"]
+    assert summary["numpy_minus_torch"]["val_loss"] == {"verdict": comparison["val"]["loss"]["verdict"]}
 
 
 @pytest.mark.slow

@@ -97,7 +97,7 @@ def test_each_stage_reads_what_its_dvc_yaml_entry_declares(tmp_path: Path) -> No
     """The declared keys exist, and a stage the file does not know is a one-line error naming dvc.yaml."""
     write_params(tmp_path)
     for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
-        assert declared_keys(stage, tmp_path / "dvc.yaml")
+        assert declared_keys(stage, tmp_path / "dvc.yaml") or stage == "plots_page"  # the one that reads no key
         for_stage(stage, tmp_path / "params.yaml")  # every declared key is a real key
     with pytest.raises(ParamsError, match=r"dvc\.yaml: cannot read the params of stage 'training'"):
         for_stage("training", tmp_path / "params.yaml")

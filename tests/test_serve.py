@@ -21,12 +21,9 @@ import requests
 from PIL import Image, ImageDraw
 
 from mnist_numpy_vs_torch import dataset
-from tests.conftest import ROOT
+from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / "test-artifacts"
 
 
 def free_port() -> int:
@@ -160,17 +157,6 @@ def test_nothing_is_written_to_disk(server: str, workspace: Path, server_temp: P
     post(server, drawing(SEVEN))
     post(server, b"\0" * (2 * 1024 * 1024))  # a large upload too
     assert files() == before
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
-        yield chromium
-        chromium.close()
 
 
 def draw(page: object, points: list[tuple[int, int]]) -> None:
