@@ -437,8 +437,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
     params = load_params(ROOT / "params.yaml")
-    threads = params.train_numpy.threads
-    torch.set_num_threads(params.train_torch.threads)
+    threads = machine.threads_for(params.train_numpy.threads)
+    torch.set_num_threads(machine.threads_for(params.train_torch.threads))
     data = dataset.load_inputs(args.prepared_dir, "train")
 
     results: dict = {

@@ -116,20 +116,24 @@ def compare(
 
 
 def summary(scores: dict, comparison: dict) -> dict:
-    """The few figures a table of experiments needs: each framework's test mean and spread, the paired interval of
-    the test metrics and every verdict. What metrics/summary.json holds, the one file DVC treats as metrics; per-seed
-    and per-class figures stay in the other files."""
+    """The few figures a table of experiments needs, under short names: each framework's test mean and standard
+    deviation over seeds, the paired NumPy - PyTorch test accuracy difference with its interval, and every verdict.
+    What metrics/summary.json holds, the one file DVC treats as metrics; per-seed and per-class figures stay in the
+    other files."""
+    short = {"accuracy": "acc", "loss": "loss"}
     result: dict = {
         framework: {
-            f"test_{quantity}": {k: scores[framework]["test"][quantity][k] for k in ("mean", "std")}
-            for quantity in ("accuracy", "loss")
+            f"test_{short[q]}{suffix}": scores[framework]["test"][q][key]
+            for q in ("accuracy", "loss")
+            for suffix, key in (("", "mean"), ("_sd", "std"))
         }
         for framework in FRAMEWORKS
     }
-    difference: dict = {}
-    for split, quantity, _ in statistics.METRICS:
-        judged = comparison[split][quantity]
-        keys = ("mean_difference", "ci_low", "ci_high", "verdict") if split == "test" else ("verdict",)
-        difference[f"{split}_{quantity}"] = {k.removeprefix("mean_"): judged[k] for k in keys}
-    result["numpy_minus_torch"] = difference
+    accuracy = comparison["test"]["accuracy"]
+    result["diff"] = {
+        "test_acc": accuracy["mean_difference"],
+        "test_acc_lo": accuracy["ci_low"],
+        "test_acc_hi": accuracy["ci_high"],
+    }
+    result["verdict"] = {f"{split}_{short[q]}": comparison[split][q]["verdict"] for split, q, _ in statistics.METRICS}
     return result

@@ -1,7 +1,10 @@
-"""What a run was done with: library versions, BLAS, and the processor or GPU, recorded next to the models."""
+"""What a run is done with: library versions, BLAS, the processor or GPU, recorded next to the models; and how
+many threads a trainer may use on this machine."""
 
 from __future__ import annotations
 
+import logging
+import os
 import platform
 from pathlib import Path
 
@@ -17,6 +20,48 @@ def cpu_name() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+log = logging.getLogger(__name__)
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity, which a container or `taskset` may narrow)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def queue_workers(proc: Path = Path("/proc")) -> int:
+    """How many DVC experiment-queue workers run on this machine (`dvc queue start -j N` starts N), 0 if none.
+
+    Each worker is a process `... dvc exp queue-worker dvc-exp-<repo>-<n>@localhost`; distinct names are counted,
+    so a worker's child processes do not count twice. Every worker shares the same cores, whichever repository it
+    serves. Without /proc (not Linux) there is nothing to count.
+    """
+    names = set()
+    for cmdline in proc.glob("[0-9]*/cmdline"):
+        try:
+            argv = cmdline.read_bytes().split(b"\0")
+        except OSError:  # the process ended while we looked
+            continue
+        if b"queue-worker" in argv:
+            at = argv.index(b"queue-worker")
+            if at > 0 and argv[at - 1] == b"exp" and at + 1 < len(argv):
+                names.add(argv[at + 1])
+    return len(names)
+
+
+def threads_for(setting: int | str) -> int:
+    """A trainer's threads: the number in params.yaml, or for "auto" this machine's cores shared evenly among the
+    DVC queue workers running on it, so that `dvc queue start -j N` does not run N x cores threads."""
+    if setting != "auto":
+        return int(setting)
+    cores, workers = available_cores(), queue_workers()
+    threads = max(1, cores // max(1, workers))
+    log.info("threads: auto -> %d (%d cores, %d DVC queue workers)", threads, cores, workers)
+    return threads
 
 
 def numpy_environment(threads: int) -> dict[str, str | int]:

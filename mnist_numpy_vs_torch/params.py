@@ -61,6 +61,14 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
+def _threads(key: str, value: Any) -> int | str:
+    if value == "auto":
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ParamsError(f"{key}: expected an integer >= 1 or auto, got {value!r}")
+    return value
+
+
 def _choice(*options: str) -> Check:
     def check(key: str, value: Any) -> str:
         if value not in options:
@@ -141,13 +149,13 @@ class TrainParams:
 
 @dataclass(frozen=True)
 class TrainNumpyParams:
-    threads: int = checked(_integer(minimum=1))
+    threads: int | str = checked(_threads)  # "auto": machine.threads_for
 
 
 @dataclass(frozen=True)
 class TrainTorchParams:
     device: str = checked(_choice("auto", "cpu", "cuda"))
-    threads: int = checked(_integer(minimum=1))
+    threads: int | str = checked(_threads)  # "auto": machine.threads_for
 
 
 @dataclass(frozen=True)

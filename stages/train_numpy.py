@@ -10,7 +10,7 @@ from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch import cli, dataset, params, seeding, training
 from mnist_numpy_vs_torch.atomic import write_json
-from mnist_numpy_vs_torch.machine import numpy_environment
+from mnist_numpy_vs_torch.machine import numpy_environment, threads_for
 from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer, evaluate
 from mnist_numpy_vs_torch.params import ModelParams, TrainParams
 from mnist_numpy_vs_torch.saved_models import log_path, model_path, run_path
@@ -49,7 +49,7 @@ def main() -> None:
         train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift
     )
     labels = train_set.labels.astype(np.int64)
-    threads = stage.train_numpy.threads
+    threads = threads_for(stage.train_numpy.threads)
     with threadpool_limits(limits=threads, user_api="blas"):
         for seed in stage.train.seeds:
             network, records = train_seed(inputs, labels, val_set, stage.model, stage.train, seed)

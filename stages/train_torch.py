@@ -11,7 +11,7 @@ import torch
 
 from mnist_numpy_vs_torch import cli, dataset, mlp_torch, params, seeding, training
 from mnist_numpy_vs_torch.atomic import write_json
-from mnist_numpy_vs_torch.machine import torch_environment
+from mnist_numpy_vs_torch.machine import threads_for, torch_environment
 from mnist_numpy_vs_torch.params import ModelParams, TrainParams
 from mnist_numpy_vs_torch.saved_models import log_path, model_path, run_path
 from mnist_numpy_vs_torch.training_log import EpochRecord, write_log
@@ -58,12 +58,13 @@ def main() -> None:
         train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift
     )
     labels = train_set.labels.astype(np.int64)
+    threads = threads_for(stage.train_torch.threads)
     for seed in stage.train.seeds:
-        mlp_torch.configure(stage.train_torch.threads, seed)
+        mlp_torch.configure(threads, seed)
         network, records = train_seed(inputs, labels, val_set, stage.model, stage.train, seed, device)
         mlp_torch.save(network, model_path(args.out_dir, "torch", seed))
         write_log(log_path(args.out_dir, seed), records)
-    write_json(run_path(args.out_dir), torch_environment(device.type, stage.train_torch.threads))
+    write_json(run_path(args.out_dir), torch_environment(device.type, threads))
 
 
 if __name__ == "__main__":

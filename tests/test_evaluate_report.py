@@ -122,10 +122,11 @@ def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path
     summary = json.loads((project / "metrics" / "summary.json").read_text())
     scores = json.loads((project / "metrics" / "scores.json").read_text())
     comparison = json.loads((project / "metrics" / "comparison.json").read_text())
-    assert summary["numpy"]["test_accuracy"]["mean"] == scores["numpy"]["test"]["accuracy"]["mean"]
-    assert summary["torch"]["test_loss"]["std"] == scores["torch"]["test"]["loss"]["std"]
-    assert summary["numpy_minus_torch"]["test_accuracy"]["ci_low"] == comparison["test"]["accuracy"]["ci_low"]
-    assert summary["numpy_minus_torch"]["val_loss"] == {"verdict": comparison["val"]["loss"]["verdict"]}
+    assert summary["numpy"]["test_acc"] == scores["numpy"]["test"]["accuracy"]["mean"]
+    assert summary["torch"]["test_loss_sd"] == scores["torch"]["test"]["loss"]["std"]
+    assert summary["diff"]["test_acc_lo"] == comparison["test"]["accuracy"]["ci_low"]
+    assert summary["verdict"]["val_loss"] == comparison["val"]["loss"]["verdict"]
+    assert sum(len(group) for group in summary.values()) == 4 + 4 + 3 + 4
 
 
 @pytest.mark.slow

@@ -12,6 +12,7 @@ import torch
 
 from mnist_numpy_vs_torch import dataset, mlp_torch, seeding, training
 from mnist_numpy_vs_torch.errors import ModelFileError, TrainingDiverged
+from mnist_numpy_vs_torch.machine import threads_for
 from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer
 from mnist_numpy_vs_torch.mlp_numpy import evaluate as numpy_evaluate
 from stages.train_numpy import train_seed as train_numpy_seed
@@ -103,7 +104,7 @@ def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) 
     val, test = dataset.load_inputs(prepared_dir, "val"), dataset.load_inputs(prepared_dir, "test")
     inputs = training.EpochInputs(train.images, dataset.load_normaliser(prepared_dir), max_shift=PARAMS.train.shift)
     labels = train.labels.astype(np.int64)
-    mlp_torch.configure(PARAMS.train_torch.threads, seed=0)
+    mlp_torch.configure(threads_for(PARAMS.train_torch.threads), seed=0)
     numpy_model, _ = train_numpy_seed(inputs, labels, val, PARAMS.model, PARAMS.train, seed=0)
     torch_model, _ = train_torch_seed(inputs, labels, val, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
     numpy_accuracy = numpy_evaluate(numpy_model, test.x, test.y)[1]
