@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import tempfile
 from dataclasses import dataclass, field
 
 import boto3
@@ -29,6 +30,9 @@ class S3Server:
 
     def __post_init__(self) -> None:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
+        self._files = tempfile.TemporaryDirectory(prefix="aws-")
+        self.empty_aws_file = f"{self._files.name}/empty"  # stands for ~/.aws/config and credentials
+        open(self.empty_aws_file, "w").close()
 
     @property
     def url(self) -> str:
@@ -77,7 +81,7 @@ class S3Server:
             "AWS_ACCESS_KEY_ID": self.access_key,
             "AWS_SECRET_ACCESS_KEY": self.secret_key if secret_key is None else secret_key,
             "AWS_DEFAULT_REGION": REGION,
-            "AWS_CONFIG_FILE": "/dev/null",
-            "AWS_SHARED_CREDENTIALS_FILE": "/dev/null",
+            "AWS_CONFIG_FILE": self.empty_aws_file,
+            "AWS_SHARED_CREDENTIALS_FILE": self.empty_aws_file,
             "AWS_EC2_METADATA_DISABLED": "true",
         }

@@ -1,0 +1,121 @@
+"""Sweeps with DVC's experiment queue, on one machine and across two that share a Git remote and an S3 remote; and
+the experiments table the README shows."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mnist_numpy_vs_torch.machine import available_cores
+from tests.clones import Clone, fresh_clone
+from tests.s3 import S3Server
+
+pytestmark = pytest.mark.slow
+
+TINY = ["-S", "train.epochs=1", "-S", "train.seeds=[0]"]  # one epoch, one seed: seconds per experiment
+TABLE = ["--only-changed", "--keep", "numpy|torch|diff|verdict", "--drop", ".*/"]  # the README's command
+
+
+def experiments(clone: Clone) -> dict[str, dict]:
+    """Each experiment's name -> its rev, params.yaml and metrics/summary.json, from `dvc exp show --json`."""
+    found = {}
+    for baseline in json.loads(clone.run("dvc", "exp", "show", "--json").stdout):
+        for experiment in baseline.get("experiments") or []:
+            for rev in experiment["revs"]:
+                data = rev["data"]
+                found[rev["name"]] = {
+                    "rev": rev["rev"],
+                    "params": data["params"]["params.yaml"]["data"],
+                    "summary": data["metrics"]["metrics/summary.json"]["data"],
+                }
+    return found
+
+
+def table_columns(clone: Clone, *args: str) -> list[str]:
+    header = clone.run("dvc", "exp", "show", "--csv", *args).stdout.splitlines()[0].split(",")
+    return [c for c in header if c not in {"rev", "typ", "parent"}]  # the table merges these into Experiment
+
+
+def wait_for_queue(clone: Clone, timeout: float = 900) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = clone.run("dvc", "queue", "status").stdout
+        if not any(word in status for word in ("Queued", "Running")):
+            return status
+        time.sleep(2)
+    raise AssertionError(f"the queue did not finish in {timeout} s:\n{status}")
+
+
+def test_the_readme_table_fits_a_screen_in_a_fresh_clone(reproduced: Clone) -> None:
+    columns = table_columns(reproduced, *TABLE)
+    assert len(columns) <= 25, columns
+    assert {"numpy.test_acc", "torch.test_acc_sd", "diff.test_acc_lo", "verdict.val_loss"} <= set(columns)
+    plain = table_columns(reproduced)
+    assert not any(".seeds." in c or ".recall." in c for c in plain), "per-seed and per-class figures are not metrics"
+
+
+def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clone, tmp_path: Path) -> None:
+    clone = reproduced.copy(tmp_path / "repo")
+    clone.run("dvc", "exp", "run", "--queue", "-S", "train.lr=0.05,0.2", *TINY)
+    clone.run("dvc", "queue", "start", "-j", "2")
+    status = wait_for_queue(clone)
+    assert status.count("Success") == 2, status
+
+    found = experiments(clone)
+    assert sorted(e["params"]["train"]["lr"] for e in found.values()) == [0.05, 0.2]
+    for experiment in found.values():
+        runs = json.loads(clone.run("git", "show", f"{experiment['rev']}:metrics/runs.json").stdout)
+        assert runs["numpy"]["threads"] == runs["torch"]["threads"] == max(1, available_cores() // 2)
+
+    columns = table_columns(clone, *TABLE)
+    assert "train.lr" in columns and "train.epochs" in columns and len(columns) <= 25, columns
+
+    best = max(found, key=lambda name: found[name]["summary"]["numpy"]["test_acc"])
+    clone.run("dvc", "exp", "apply", best)
+    applied = json.loads((clone.path / "metrics" / "summary.json").read_text())
+    assert applied == found[best]["summary"]
+    assert f"lr: {found[best]['params']['train']['lr']}" in (clone.path / "params.yaml").read_text()
+
+
+@pytest.fixture(scope="module")
+def s3() -> Iterator[S3Server]:
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone, s3: S3Server, tmp_path: Path) -> None:
+    """The README's "Scaling out": a bare Git remote and an S3 remote shared by every machine."""
+    origin = tmp_path / "origin.git"
+    first = reproduced.copy(tmp_path / "first")
+    first.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
+    first.run("git", "remote", "add", "origin", str(origin))
+    first.run("dvc", "remote", "add", "-d", "store", f"s3://{s3.create_bucket('team')}/cache")
+    first.run("dvc", "remote", "modify", "store", "endpointurl", s3.url)
+    first.run("git", "commit", "-qm", "Share outputs through S3", ".dvc/config")
+    first.run("git", "push", "-q", "origin", "HEAD:main")
+    first = Clone(first.path, first.env | s3.environment())
+    first.run("dvc", "push")
+
+    machines = {}
+    for name, lr in (("a", "0.05"), ("b", "0.2")):
+        machine = fresh_clone(origin, tmp_path / name, first.env)
+        output = machine.run("dvc", "exp", "run", "--pull", "-n", f"lr-{lr}", "-S", f"train.lr={lr}", *TINY).stdout
+        assert "Running stage 'train_numpy'" in output
+        assert "Running stage 'download'" not in output and "Running stage 'parse'" not in output, "pulled, not redone"
+        machine.run("dvc", "exp", "push", "origin", f"lr-{lr}")
+        machines[name] = experiments(machine)[f"lr-{lr}"]
+
+    third = fresh_clone(origin, tmp_path / "third", first.env)
+    third.run("dvc", "exp", "pull", "origin", "lr-0.05", "lr-0.2")
+    found = experiments(third)
+    assert {found["lr-0.05"]["params"]["train"]["lr"], found["lr-0.2"]["params"]["train"]["lr"]} == {0.05, 0.2}
+    assert found["lr-0.05"]["summary"] == machines["a"]["summary"]
+    assert found["lr-0.2"]["summary"] == machines["b"]["summary"]
+    third.run("dvc", "exp", "apply", "lr-0.2")  # its outputs come from the S3 remote
+    third.run("dvc", "pull")
+    assert third.is_up_to_date()
