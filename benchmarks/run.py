@@ -2,6 +2,7 @@
 
     python -m benchmarks.run                    # everything (about five minutes on two cores)
     python -m benchmarks.run --skip-pipeline    # without the fresh-clone `dvc repro` (about one minute)
+    python -m benchmarks.run --only-sweep       # just the queued sweep, -j 1 vs -j 2, merged into the JSON
 
 It times the trainers' real code paths (`SGDTrainer.train_epoch`, `TorchTrainer.train_epoch`) on the prepared
 data from `dvc repro`. It prints a table of measurements and target ratios and writes them to benchmarks/results.json.
@@ -291,6 +292,41 @@ def fresh_clone_pipeline(mirror: str) -> dict:
     }
 
 
+SWEEP_GRIDS = {1: "0.05,0.07,0.15,0.2", 2: "0.06,0.08,0.16,0.25"}  # same cost, distinct: no run-cache hits
+SWEEP_SETTINGS = ["-S", "train.epochs=2", "-S", "train.seeds=[0]"]
+
+
+def queued_sweep(mirror: str) -> dict:
+    """Wall seconds of a 4-point `train.lr` sweep (2 epochs, 1 seed each) run by `dvc queue start -j 1` and by
+    `-j 2`, in one fresh clone after `dvc repro`, one right after the other; `threads: auto` divides the cores."""
+    env = os.environ | {
+        "MNIST_MIRROR": mirror,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+    }
+    dvc = [sys.executable, "-m", "dvc"]
+    results: dict = {"date": time.strftime("%Y-%m-%d"), "experiments": 4, "settings": " ".join(SWEEP_SETTINGS)}
+    with tempfile.TemporaryDirectory() as folder:
+        clone = Path(folder) / "repo"
+        subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+        subprocess.run([*dvc, "repro"], cwd=clone, env=env, check=True, capture_output=True)
+        for jobs, grid in SWEEP_GRIDS.items():
+            queue = [*dvc, "exp", "run", "--queue", "-S", f"train.lr={grid}", *SWEEP_SETTINGS]
+            subprocess.run(queue, cwd=clone, env=env, check=True, capture_output=True)
+            start = time.perf_counter()
+            subprocess.run([*dvc, "queue", "start", "-j", str(jobs)], cwd=clone, env=env, check=True)
+            while True:
+                status = subprocess.run([*dvc, "queue", "status"], cwd=clone, env=env, capture_output=True, text=True)
+                if not re.search(r"\b(Queued|Running)\b", status.stdout):
+                    break
+                time.sleep(0.5)
+            results[f"jobs_{jobs}_seconds"] = time.perf_counter() - start
+            if status.stdout.count("Success") != 4 * len([j for j in SWEEP_GRIDS if j <= jobs]):
+                raise SystemExit(f"the -j {jobs} sweep did not succeed:\n{status.stdout}")
+            print(f"sweep -j {jobs}: {results[f'jobs_{jobs}_seconds']:.1f} s", flush=True)
+    results["j1_over_j2"] = results["jobs_1_seconds"] / results["jobs_2_seconds"]
+    return results
+
+
 def gpu_time_to_98(data: dataset.Inputs, prepared_dir: Path, params: Params) -> dict | None:
     """On CUDA: wall seconds of the torch trainer (default params) until test accuracy first reaches 98%."""
     if not torch.cuda.is_available():
@@ -402,6 +438,16 @@ def table(results: dict) -> str:
             "<= 1.5",
         )
     )
+    if "sweep" in results:
+        sweep = results["sweep"]
+        rows.append(
+            (
+                f"queued sweep, {sweep['experiments']} points ({sweep['date']})",
+                f"-j 1 {sweep['jobs_1_seconds']:.0f} s, -j 2 {sweep['jobs_2_seconds']:.0f} s, "
+                f"speed-up {sweep['j1_over_j2']:.2f}x",
+                "",
+            )
+        )
     if "pipeline" in results:
         pipe = results["pipeline"]
         rows.append(("whole dvc repro, fresh clone", f"{pipe['pipeline_seconds']:.1f} s", "<= 150 s"))
@@ -434,8 +480,16 @@ def main() -> None:
     parser.add_argument("--raw-dir", type=Path, default=ROOT / "data" / "raw")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--skip-pipeline", action="store_true", help="leave out the fresh-clone dvc repro")
+    parser.add_argument("--only-sweep", action="store_true", help="run only the queued sweep; merge it into --out")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
     args = parser.parse_args()
+    mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())
+    if args.only_sweep:
+        results = json.loads(args.out.read_text())
+        results["sweep"] = queued_sweep(mirror)
+        args.out.write_text(json.dumps(results, indent=2) + "\n")
+        print(table(results))
+        return
     params = load_params(ROOT / "params.yaml")
     threads = machine.threads_for(params.train_numpy.threads)
     torch.set_num_threads(machine.threads_for(params.train_torch.threads))
@@ -466,8 +520,8 @@ def main() -> None:
             results["numpy_step_profile"].append(profile)
         results["parse"] = parse_vs_gzip(args.raw_dir)
     if not args.skip_pipeline:
-        mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())
         results["pipeline"] = fresh_clone_pipeline(mirror)
+        results["sweep"] = queued_sweep(mirror)
     results["serve_prediction"] = serve_prediction()
     print(f"serve: {results['serve_prediction']}", flush=True)
     results["gpu_time_to_98"] = gpu_time_to_98(data, args.prepared_dir, params)

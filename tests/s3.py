@@ -43,12 +43,14 @@ class S3Server:
         its buckets in this process, so a restart after `stop` serves what was stored before."""
         self._server.start()
         if not self.access_key:
+            user = f"dvc-{self.port}"  # moto's state is shared by every server in this process
+            moto.settings.INITIAL_NO_AUTH_ACTION_COUNT = float("inf")  # unauthenticated while the user is made
             iam = boto3.client("iam", **self._client_options("bootstrap", "bootstrap"))
-            iam.create_user(UserName="dvc")
-            iam.put_user_policy(UserName="dvc", PolicyName="s3", PolicyDocument=json.dumps(ALLOW_S3))
-            key = iam.create_access_key(UserName="dvc")["AccessKey"]
+            iam.create_user(UserName=user)
+            iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument=json.dumps(ALLOW_S3))
+            key = iam.create_access_key(UserName=user)["AccessKey"]
             self.access_key, self.secret_key = key["AccessKeyId"], key["SecretAccessKey"]
-            moto.settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # from now on every request must be signed by that user
+            moto.settings.INITIAL_NO_AUTH_ACTION_COUNT = 0  # from now on every request must be signed by a user
         return self
 
     def stop(self) -> None:

@@ -35,6 +35,10 @@ def experiments(clone: Clone) -> dict[str, dict]:
     return found
 
 
+def without_nulls(figures: dict) -> dict:
+    return {k: without_nulls(v) if isinstance(v, dict) else v for k, v in figures.items() if v is not None}
+
+
 def table_columns(clone: Clone, *args: str) -> list[str]:
     header = clone.run("dvc", "exp", "show", "--csv", *args).stdout.splitlines()[0].split(",")
     return [c for c in header if c not in {"rev", "typ", "parent"}]  # the table merges these into Experiment
@@ -77,7 +81,7 @@ def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clo
     best = max(found, key=lambda name: found[name]["summary"]["numpy"]["test_acc"])
     clone.run("dvc", "exp", "apply", best)
     applied = json.loads((clone.path / "metrics" / "summary.json").read_text())
-    assert applied == found[best]["summary"]
+    assert without_nulls(applied) == found[best]["summary"]  # one seed has no interval; `exp show` drops nulls
     assert f"lr: {found[best]['params']['train']['lr']}" in (clone.path / "params.yaml").read_text()
 
 
@@ -96,7 +100,8 @@ def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone,
     first.run("git", "remote", "add", "origin", str(origin))
     first.run("dvc", "remote", "add", "-d", "store", f"s3://{s3.create_bucket('team')}/cache")
     first.run("dvc", "remote", "modify", "store", "endpointurl", s3.url)
-    first.run("git", "commit", "-qm", "Share outputs through S3", ".dvc/config")
+    first.run("git", "add", "-A")  # what `dvc repro` wrote, and the remote
+    first.run("git", "commit", "-qm", "Reproduced; share outputs through S3")
     first.run("git", "push", "-q", "origin", "HEAD:main")
     first = Clone(first.path, first.env | s3.environment())
     first.run("dvc", "push")

@@ -26,11 +26,12 @@ def s3() -> Iterator[S3Server]:
 
 
 def use_remote(clone: Clone, s3: S3Server, bucket: str) -> Clone:
-    """The README's "Sharing results" commands: an S3 remote at `bucket` on the S3-compatible endpoint, committed;
-    the credentials stay in the environment."""
+    """The README's "Sharing results" commands: an S3 remote at `bucket` on the S3-compatible endpoint, committed
+    with what `dvc repro` wrote (dvc.lock, metrics, report); the credentials stay in the environment."""
     clone.run("dvc", "remote", "add", "-d", "store", f"s3://{bucket}/cache")
     clone.run("dvc", "remote", "modify", "store", "endpointurl", s3.url)
-    clone.run("git", "commit", "-qm", "Share outputs through S3", ".dvc/config")
+    clone.run("git", "add", "-A")
+    clone.run("git", "commit", "-qm", "Reproduced; share outputs through S3")
     return Clone(clone.path, clone.env | s3.environment())
 
 
