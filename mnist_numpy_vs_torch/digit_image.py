@@ -1,8 +1,19 @@
 """Turning a person's picture of a digit into an MNIST-style 28x28 image: the one place that knows how.
 
-MNIST's digits were size-normalised to fit a 20x20 box, keeping their aspect ratio and anti-aliased, then
-placed in a 28x28 frame with their centre of mass at the centre, light ink on a dark background. We do the same to
-a photo, scan or drawing: grayscale, ink made light, background noise removed, cropped, scaled, centred.
+MNIST's digits are light, saturated strokes on black, about 2.6 pixels wide, size-normalised into a 20x20 box and
+centred by their centre of mass in 28x28. A phone photo is none of that: large, maybe stored sideways with an EXIF
+tag, paper anywhere from white to mid-gray under uneven light, a pen stroke a tenth of MNIST's relative width,
+ruled lines and specks around the digit. The steps below undo each of those, in order:
+
+1. decode upright (EXIF orientation) at a working size of at most WORKING_SIDE pixels (JPEGs decode reduced);
+2. estimate the paper's colour region by region, and measure ink as the departure from it, darker or lighter,
+   in whichever colour channel departs most: dim paper is still paper, coloured and light ink still ink;
+3. threshold that (Otsu, with a floor), and keep the digit: the largest mark that does not touch the picture's
+   edge, with the marks close to it; small marks away from it (specks) and long thin ones (ruled lines) are dropped,
+   and a second separate mark of similar size is an error;
+4. strokes of about MNIST's width keep their shape, scaled so their cores saturate; a fine pen or a marker is
+   redrawn at MNIST's width (its skeleton, then a round pen of that width);
+5. MNIST's own 20x20 box, anti-aliased, and centre of mass in 28x28.
 """
 
 from __future__ import annotations
@@ -13,31 +24,28 @@ import warnings
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
+from scipy import ndimage
+from skimage.morphology import skeletonize
 
 from mnist_numpy_vs_torch.errors import ImageInputError
 from mnist_numpy_vs_torch.mnist import IMAGE_SIDE
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond it, refuse rather than decode a bomb
+WORKING_SIDE = 640  # the longer side a picture is worked on: a pen stroke stays several pixels wide
 BOX = 20
 FRAME = IMAGE_SIDE
+MNIST_STROKE = 0.13  # MNIST's median stroke width (binarised at half intensity) over its 20-pixel box side
+PAPER_BLOCKS = 6  # the paper's colour is estimated in about this many blocks along the longer side
+MIN_INK = 0.4  # a mark departs at least this much from the paper (a fraction of the way to black or white); pale
+# ruled lines depart about 0.35 in their darkest channel, pen ink 0.8-0.9
+NEAR = 0.5  # marks within this fraction of the digit's size from it belong to it (the bar of a 5, a 4's stroke)
+SIMILAR = 0.35  # a separate mark with at least this fraction of the digit's ink makes the picture ambiguous
 
 
-def load_grayscale(path: str | Path) -> np.ndarray:
-    """Any image file Pillow reads -> float32 (h, w) in 0..1 (0 = black); transparency composited on white."""
-    path = Path(path)
-    if not path.is_file():
-        raise ImageInputError(f"{path}: no such file")
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise ImageInputError(f"{path}: cannot read ({error.strerror})") from error
-    return decode_grayscale(data, str(path))
-
-
-def decode_grayscale(data: bytes, name: str) -> np.ndarray:
-    """The bytes of an image file -> float32 (h, w) in 0..1 (0 = black); any fault is one ImageInputError naming
-    `name`."""
+def decode_picture(data: bytes, name: str) -> np.ndarray:
+    """The bytes of an image file -> float32 RGB (h, w, 3) in 0..1, upright by its EXIF orientation, transparency
+    composited on white, at most WORKING_SIDE on its longer side. Any fault is one ImageInputError naming `name`."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -47,17 +55,33 @@ def decode_grayscale(data: bytes, name: str) -> np.ndarray:
                     raise ImageInputError(
                         f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} (decompression bomb?)"
                     )
-                image.load()
-                rgba = image.convert("RGBA")
+                scale = WORKING_SIDE / max(width, height)
+                if scale < 1:  # a JPEG then decodes straight at 1/2, 1/4 or 1/8 size: most of the time saved
+                    image.draft("RGB", (max(1, round(width * scale)), max(1, round(height * scale))))
+                upright = ImageOps.exif_transpose(image)
+                upright.load()
+                rgba = upright.convert("RGBA")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageInputError(f"{name}: too many pixels ({error})") from error
     except UnidentifiedImageError as error:
         raise ImageInputError(f"{name}: not an image Pillow can read") from error
-    except (OSError, ValueError, SyntaxError, EOFError, struct.error) as error:  # what Pillow raises on damage
+    except (OSError, ValueError, SyntaxError, EOFError, struct.error, ZeroDivisionError) as error:
         raise ImageInputError(f"{name}: cannot read the image ({_first_line(error)})") from error
+    rgba.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
-    flattened = Image.alpha_composite(white, rgba).convert("L")
-    return np.asarray(flattened, dtype=np.float32) / 255.0
+    rgb = Image.alpha_composite(white, rgba).convert("RGB")
+    return np.asarray(rgb, dtype=np.float32) / 255.0
+
+
+def load_picture(path: str | Path) -> np.ndarray:
+    path = Path(path)
+    if not path.is_file():
+        raise ImageInputError(f"{path}: no such file")
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ImageInputError(f"{path}: cannot read ({error.strerror})") from error
+    return decode_picture(data, str(path))
 
 
 def _first_line(error: Exception) -> str:
@@ -75,17 +99,135 @@ def otsu_threshold(values: np.ndarray) -> float:
     return (int(np.argmax(between)) + 0.5) / 255.0
 
 
-def to_mnist(gray: np.ndarray, name: str = "image") -> np.ndarray:
-    """A grayscale picture (0 = black) -> a 28x28 uint8 digit in MNIST's style (light ink on black)."""
-    ink = 1.0 - gray if np.median(gray) > 0.5 else gray.copy()  # the background is the majority of pixels
-    threshold = otsu_threshold(ink)
-    if ink.max() - ink.min() < 0.1:
-        raise ImageInputError(f"{name}: no ink found (the picture is almost uniform)")
-    ink = np.where(ink > threshold, ink, 0.0).astype(np.float32)
-    rows, cols = np.flatnonzero(ink.any(axis=1)), np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0:
-        raise ImageInputError(f"{name}: no ink found")
-    digit = ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+def paper_colour(rgb: np.ndarray, percentile: float) -> np.ndarray:
+    """The paper's colour at every pixel: a percentile of each block of the picture, on the paper's side of the ink
+    (a high one under dark ink), so it is paper even where strokes cover most of a block; interpolated smoothly
+    between block centres, which follows a light gradient and a vignette."""
+    height, width = rgb.shape[:2]
+    side = max(1, round(max(height, width) / PAPER_BLOCKS))
+    rows, cols = max(1, round(height / side)), max(1, round(width / side))
+    row_edges = np.linspace(0, height, rows + 1).astype(int)
+    col_edges = np.linspace(0, width, cols + 1).astype(int)
+    blocks = np.array(
+        [
+            [
+                np.percentile(rgb[r0:r1, c0:c1].reshape(-1, 3), percentile, axis=0)
+                for c0, c1 in zip(col_edges[:-1], col_edges[1:])
+            ]
+            for r0, r1 in zip(row_edges[:-1], row_edges[1:])
+        ],
+        dtype=np.float32,
+    )
+    # Bilinear upsampling puts each block's value at its centre and blends between centres; edges are clamped.
+    channels = [
+        np.asarray(Image.fromarray(blocks[..., c], mode="F").resize((width, height), Image.Resampling.BILINEAR))
+        for c in range(3)
+    ]
+    return np.stack(channels, axis=-1)
+
+
+def ink_is_dark(rgb: np.ndarray) -> bool:
+    """Whether the marks are darker than the paper: the paper is most of the picture, so its median; the marks
+    are the tail that reaches furthest from it."""
+    lightness = rgb.mean(axis=2)
+    low, middle, high = np.percentile(lightness, [0.1, 50, 99.9])
+    return middle - low >= high - middle
+
+
+def ink_strength(rgb: np.ndarray) -> np.ndarray:
+    """How far each pixel departs from the paper towards the ink, 0 (paper) to 1 (black ink on white, or white on
+    black), in the colour channel that departs most: dim paper is still paper, coloured ink is still ink."""
+    if ink_is_dark(rgb):
+        paper = paper_colour(rgb, 90)
+        return np.clip(((paper - rgb) / np.maximum(paper, 0.05)).max(axis=2), 0.0, 1.0)
+    paper = paper_colour(rgb, 10)
+    return np.clip(((rgb - paper) / np.maximum(1.0 - paper, 0.05)).max(axis=2), 0.0, 1.0)
+
+
+def digit_mask(ink: np.ndarray, name: str) -> np.ndarray:
+    """The marks that make up the digit, as a boolean mask; specks, ruled lines and the picture's edge dropped."""
+    if ink.max() < MIN_INK:
+        raise ImageInputError(f"{name}: no ink found (nothing departs from the paper by {MIN_INK:.0%})")
+    marks = ink > max(otsu_threshold(ink), MIN_INK)
+    height, width = marks.shape
+    labels, count = ndimage.label(marks, structure=np.ones((3, 3)))
+    boxes = ndimage.find_objects(labels)
+    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
+    inside, on_edge, lines = [], [], []
+    for index, box in enumerate(boxes):
+        top, bottom, left, right = box[0].start, box[0].stop, box[1].start, box[1].stop
+        across, down = right - left, bottom - top
+        if (across > 6 * down and down <= max(4, height // 100)) or (down > 8 * across and down > 0.8 * height):
+            lines.append(index)  # a ruled line or a piece of one (horizontal once upright), or a margin line
+            continue
+        touches = top == 0 or left == 0 or bottom == height or right == width
+        (on_edge if touches else inside).append(index)
+    # The page's edge, a shadow, a dark corner touch the picture's edge; a digit seldom does, but a drawing may.
+    candidates = inside or on_edge
+    if not candidates:
+        raise ImageInputError(f"{name}: no digit found (only line-shaped marks)")
+    digit = max(candidates, key=lambda i: areas[i])
+    size = max(boxes[digit][0].stop - boxes[digit][0].start, boxes[digit][1].stop - boxes[digit][1].start)
+    if areas[digit] < 20 or size < 8:
+        raise ImageInputError(f"{name}: no digit found (the largest mark is {size} pixels across)")
+    members, rivals = [digit], []
+    for index in candidates:
+        if index == digit:
+            continue
+        gap = _gap(boxes[index], boxes[digit])
+        if gap <= NEAR * size and (areas[index] >= 0.05 * areas[digit] or gap <= 0.05 * size):
+            members.append(index)  # the bar of a 5, the stroke of a 4 lifted off the paper; not a speck
+        elif areas[index] >= SIMILAR * areas[digit]:
+            rivals.append(index)
+    for index in lines:  # a thin horizontal stroke of the digit itself (a 7's bar) stays; a ruled line goes on
+        box, own = boxes[index], boxes[digit]
+        overhang = max(own[1].start - box[1].start, box[1].stop - own[1].stop, 0)
+        if _gap(box, own) <= 0.1 * size and overhang <= 0.25 * size:
+            members.append(index)
+    if rivals:
+        raise ImageInputError(
+            f"{name}: {len(rivals) + 1} separate marks of similar size; crop the picture to the one digit"
+        )
+    return np.isin(labels, np.array(members) + 1)
+
+
+def _gap(a: tuple[slice, slice], b: tuple[slice, slice]) -> int:
+    """The distance between two bounding boxes, 0 when they overlap."""
+    dy = max(a[0].start - b[0].stop, b[0].start - a[0].stop, 0)
+    dx = max(a[1].start - b[1].stop, b[1].start - a[1].stop, 0)
+    return max(dy, dx)
+
+
+def mnist_strokes(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
+    """The digit's strokes at MNIST's width and contrast, cropped to the digit (with a margin), float 0..1.
+
+    A stroke width near MNIST's (its ink area over its skeleton's length, against MNIST_STROKE of the digit's
+    larger side) keeps its own shape and anti-aliased edges, with the ink scaled so that the cores saturate. A pen
+    line or a marker far from it is redrawn: its skeleton, thickened to MNIST's width with a round pen.
+    """
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    crop = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    target = MNIST_STROKE * max(crop.shape)
+    margin = int(np.ceil(target))
+    padded = np.pad(crop, margin)
+    skeleton = skeletonize(padded)
+    width = crop.sum() / max(int(skeleton.sum()), 1)
+    if 0.6 * target <= width <= 2.2 * target:
+        # the ink itself, over the marks and a pixel around them: their anti-aliased edges stay
+        near = ndimage.binary_dilation(padded, iterations=1)
+        strength = np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin) * near
+        core = strength.max()
+        return np.clip(strength / max(core, 1e-6), 0.0, 1.0).astype(np.float32)
+    return (ndimage.distance_transform_edt(~skeleton) <= target / 2).astype(np.float32)
+
+
+def to_mnist(picture: np.ndarray, name: str = "image") -> np.ndarray:
+    """A picture (RGB (h, w, 3) or grayscale (h, w), 0..1, 0 = black) -> a 28x28 uint8 digit in MNIST's style."""
+    rgb = np.repeat(picture[..., None], 3, axis=2) if picture.ndim == 2 else picture
+    ink = ink_strength(rgb.astype(np.float32))
+    strokes = mnist_strokes(digit_mask(ink, name), ink)
+    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
+    digit = strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
     height, width = digit.shape
     scale = BOX / max(height, width)
@@ -101,14 +243,14 @@ def to_mnist(gray: np.ndarray, name: str = "image") -> np.ndarray:
     top = int(np.clip(round(FRAME / 2 - centre_y), 0, FRAME - small.shape[0]))
     left = int(np.clip(round(FRAME / 2 - centre_x), 0, FRAME - small.shape[1]))
     frame[top : top + small.shape[0], left : left + small.shape[1]] = small
-    return np.round(frame * 255).astype(np.uint8)
+    return np.round(np.clip(frame, 0.0, 1.0) * 255).astype(np.uint8)
 
 
 def load_digit(path: str | Path) -> np.ndarray:
     """A picture file -> the 28x28 uint8 MNIST-style digit the models see."""
-    return to_mnist(load_grayscale(path), str(path))
+    return to_mnist(load_picture(path), str(path))
 
 
 def decode_digit(data: bytes, name: str) -> np.ndarray:
     """The bytes of a picture file -> the 28x28 uint8 MNIST-style digit the models see."""
-    return to_mnist(decode_grayscale(data, name), name)
+    return to_mnist(decode_picture(data, name), name)

@@ -97,7 +97,7 @@ def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone,
     origin = tmp_path / "origin.git"
     first = reproduced.copy(tmp_path / "first")
     first.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
-    first.run("git", "remote", "add", "origin", str(origin))
+    first.run("git", "remote", "set-url", "origin", str(origin))  # the team's Git server
     first.run("dvc", "remote", "add", "-d", "store", f"s3://{s3.create_bucket('team')}/cache")
     first.run("dvc", "remote", "modify", "store", "endpointurl", s3.url)
     first.run("git", "add", "-A")  # what `dvc repro` wrote, and the remote

@@ -1,0 +1,141 @@
+"""Phone photos of handwritten digits (tests/photos.py makes them from MNIST test digits, seeded, at test time),
+recognised by `mnist-predict` with the real trained models, condition by condition; and bad pictures among good ones.
+
+The floors sit one picture (of 40) below the lower of the two frameworks' accuracies measured with the tests'
+4-epoch seed-0 models on these seeds (written beside each), so a real regression fails them.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from mnist_numpy_vs_torch import dataset
+from mnist_numpy_vs_torch.digit_image import decode_digit, load_digit
+from tests.photos import Conditions, phone_photo
+
+pytestmark = pytest.mark.slow
+
+PER_CONDITION = 40
+CONDITIONS = {  # name: (conditions, floor on accuracy for each framework)
+    "upright, good light, pen": (Conditions(), 0.975),  # measured 1.000 / 1.000 (NumPy / PyTorch)
+    "stored sideways, EXIF orientation": (Conditions(rotated=True), 0.95),  # 0.975 / 1.000
+    "dim paper, vignette, gradient": (Conditions(dim=True), 0.975),  # 1.000 / 1.000
+    "ruled paper": (Conditions(ruled=True), 0.95),  # 0.975 / 0.975
+    "stray specks": (Conditions(specks=True), 0.975),  # 1.000 / 1.000
+    "coloured ink": (Conditions(colour=True), 0.975),  # 1.000 / 1.000
+    "chalk on a dark board": (Conditions(inverted=True), 0.925),  # 0.950 / 0.950
+    "MNIST digit printed, dim light": (Conditions(pen=False, dim=True), 0.95),  # 1.000 / 0.975
+}
+
+
+def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def write_photos(folder: Path, digits: np.ndarray, seed: int, conditions: Conditions) -> list[Path]:
+    rng = np.random.default_rng(seed)
+    paths = []
+    for n, digit in enumerate(digits):
+        path = folder / f"photo-{n:03d}.jpg"
+        path.write_bytes(phone_photo(digit, rng, conditions))
+        paths.append(path)
+    return paths
+
+
+@pytest.fixture(scope="module")
+def test_digits(prepared_dir: Path) -> dataset.Split:
+    return dataset.load_split(prepared_dir, "test")
+
+
+@pytest.mark.parametrize("name", list(CONDITIONS))
+def test_phone_photos_are_recognised_in_each_condition(
+    name: str, workspace: Path, test_digits: dataset.Split, tmp_path: Path
+) -> None:
+    conditions, floor = CONDITIONS[name]
+    seed = list(CONDITIONS).index(name)
+    chosen = np.random.default_rng(100 + seed).choice(len(test_digits.labels), PER_CONDITION, replace=False)
+    paths = write_photos(tmp_path, test_digits.images[chosen], seed, conditions)
+    result = predict(workspace, "--json", *map(str, paths))
+    assert result.returncode == 0, result.stderr
+    entries = json.loads(result.stdout)
+    for framework in ("numpy", "torch"):
+        predicted = np.array([entry["predictions"][framework]["digit"] for entry in entries])
+        accuracy = float((predicted == test_digits.labels[chosen]).mean())
+        print(f"{name}, {framework}: {accuracy:.3f}")  # shown with -s: the figures the floors were set from
+        assert accuracy >= floor, f"{name}, {framework}: {accuracy:.3f} < {floor}"
+
+
+def test_exif_orientation_is_applied(test_digits: dataset.Split) -> None:
+    rng = np.random.default_rng(7)
+    photo = phone_photo(test_digits.images[0], rng, Conditions(rotated=True))
+    with Image.open(io.BytesIO(photo)) as stored:
+        assert stored.getexif()[0x0112] in (3, 6, 8)
+        upright = ImageOps.exif_transpose(stored)
+        buffer = io.BytesIO()
+        upright.save(buffer, "PNG")  # the same pixels, upright, with no tag
+    seen_rotated, seen_upright = decode_digit(photo, "rotated.jpg"), decode_digit(buffer.getvalue(), "upright.png")
+    correlation = np.corrcoef(seen_rotated.ravel().astype(float), seen_upright.ravel().astype(float))[0, 1]
+    assert correlation > 0.95
+
+
+def test_a_twelve_megapixel_photo_is_prepared_quickly(test_digits: dataset.Split) -> None:
+    """Correctness at full phone size; the 0.3 s target is timed by the benchmark, not here."""
+    rng = np.random.default_rng(8)
+    with Image.open(io.BytesIO(phone_photo(test_digits.images[1], rng, Conditions(dim=True)))) as small:
+        big = small.resize((4000, 3000), Image.Resampling.BICUBIC)
+    buffer = io.BytesIO()
+    big.save(buffer, "JPEG", quality=90)
+    start = time.perf_counter()
+    digit = decode_digit(buffer.getvalue(), "twelve-megapixels.jpg")
+    assert digit.shape == (28, 28) and digit.max() == 255
+    assert time.perf_counter() - start < 10, "minutes, not a fraction of a second: the photo was not reduced"
+
+
+def test_bad_pictures_are_one_line_each_and_the_rest_still_classified(
+    workspace: Path, test_digits: dataset.Split, tmp_path: Path
+) -> None:
+    rng = np.random.default_rng(9)
+    good = tmp_path / "good.jpg"
+    good.write_bytes(phone_photo(test_digits.images[0], rng, Conditions(dim=True, ruled=True)))
+    truncated = tmp_path / "truncated.jpg"
+    truncated.write_bytes(good.read_bytes()[:3000])
+    two = np.hstack([test_digits.images[1], test_digits.images[2]])  # two digits side by side
+    pair = Image.fromarray(255 - two).resize((560, 280), Image.Resampling.BICUBIC)
+    pair.save(tmp_path / "two-digits.png")
+    Image.new("RGB", (1200, 900), (120, 118, 110)).save(tmp_path / "gray-paper.jpg")
+    names = ["truncated.jpg", "two-digits.png", "gray-paper.jpg"]
+    result = predict(workspace, "--json", *(str(tmp_path / n) for n in names), str(good))
+    assert result.returncode == 1
+    errors = result.stderr.strip().splitlines()
+    assert len(errors) == 3 and "Traceback" not in result.stderr
+    reasons = ["cannot read the image", "2 separate marks of similar size", "no ink found"]
+    for name, reason, line in zip(names, reasons, errors):
+        assert line.startswith(f"error: {tmp_path / name}: ") and reason in line, line
+    entries = json.loads(result.stdout)
+    assert entries[-1]["predictions"]["numpy"]["digit"] == test_digits.labels[0]
+
+
+def test_show_preprocessed_saves_exactly_what_the_models_saw(
+    workspace: Path, test_digits: dataset.Split, tmp_path: Path
+) -> None:
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(phone_photo(test_digits.images[3], np.random.default_rng(10), Conditions(specks=True)))
+    result = predict(workspace, "--show-preprocessed", str(tmp_path / "seen.png"), str(photo))
+    assert result.returncode == 0, result.stderr
+    with Image.open(tmp_path / "seen.png") as seen:
+        assert np.array_equal(255 - np.asarray(seen), load_digit(photo))  # saved dark on white
