@@ -19,6 +19,7 @@ ruled lines and specks around the digit. The steps below undo each of those, in 
 from __future__ import annotations
 
 import io
+import itertools
 import struct
 import warnings
 from pathlib import Path
@@ -112,9 +113,9 @@ def paper_colour(rgb: np.ndarray, percentile: float) -> np.ndarray:
         [
             [
                 np.percentile(rgb[r0:r1, c0:c1].reshape(-1, 3), percentile, axis=0)
-                for c0, c1 in zip(col_edges[:-1], col_edges[1:])
+                for c0, c1 in itertools.pairwise(col_edges)
             ]
-            for r0, r1 in zip(row_edges[:-1], row_edges[1:])
+            for r0, r1 in itertools.pairwise(row_edges)
         ],
         dtype=np.float32,
     )
