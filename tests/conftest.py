@@ -152,3 +152,24 @@ def browser() -> Iterator[object]:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[object]:
+    """A real S3 API on 127.0.0.1 (tests/s3.py: moto's server, authentication on), for the remote tests."""
+    from tests.s3 import S3Server
+
+    server = S3Server().start()
+    yield server
+    server.stop()
+
+
+def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
+    """`mnist-predict ARGS` run in `workspace`, as a user runs it."""
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
+        cwd=workspace,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

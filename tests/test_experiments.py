@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -83,13 +82,6 @@ def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clo
     applied = json.loads((clone.path / "metrics" / "summary.json").read_text())
     assert without_nulls(applied) == found[best]["summary"]  # one seed has no interval; `exp show` drops nulls
     assert f"lr: {found[best]['params']['train']['lr']}" in (clone.path / "params.yaml").read_text()
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone, s3: S3Server, tmp_path: Path) -> None:

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from PIL import Image, ImageOps
 
 from mnist_numpy_vs_torch import dataset
 from mnist_numpy_vs_torch.digit_image import decode_digit, load_digit
+from tests.conftest import predict
 from tests.photos import Conditions, phone_photo
 
 pytestmark = pytest.mark.slow
@@ -35,16 +34,6 @@ CONDITIONS = {  # name: (conditions, floor on accuracy for each framework)
     "chalk on a dark board": (Conditions(inverted=True), 0.925),  # 0.950 / 0.950
     "MNIST digit printed, dim light": (Conditions(pen=False, dim=True), 0.95),  # 1.000 / 0.975
 }
-
-
-def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 def write_photos(folder: Path, digits: np.ndarray, seed: int, conditions: Conditions) -> list[Path]:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +12,7 @@ from PIL import Image
 from mnist_numpy_vs_torch import dataset
 from mnist_numpy_vs_torch.digit_image import load_digit, to_mnist
 from mnist_numpy_vs_torch.errors import ImageInputError
+from tests.conftest import predict
 
 SAMPLE = 300
 
@@ -36,16 +35,6 @@ def as_user_picture(digit: np.ndarray, rng: np.random.Generator, path: Path) -> 
     else:
         canvas.convert("P").save(path)
     return path
-
-
-def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
-        cwd=workspace,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
 
 
 @pytest.mark.slow

@@ -7,7 +7,6 @@ import hashlib
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,13 +15,6 @@ from tests.clones import Clone, fresh_clone
 from tests.s3 import S3Server
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def s3() -> Iterator[S3Server]:
-    server = S3Server().start()
-    yield server
-    server.stop()
 
 
 def use_remote(clone: Clone, s3: S3Server, bucket: str) -> Clone:
@@ -101,14 +93,19 @@ def test_wrong_credentials_fail_clearly_and_write_nothing(pushed: Clone, s3: S3S
     assert other.run("git", "status", "--porcelain").stdout == ""
 
 
-def test_a_missing_bucket_is_one_error_line(pushed: Clone, s3: S3Server, tmp_path: Path) -> None:
-    other = pushed.copy(tmp_path / "other")
-    other.run("dvc", "remote", "modify", "--local", "store", "url", "s3://no-such-bucket/cache")
-    result = other.run("dvc", "push", check=False)
+def test_a_missing_bucket_is_one_error_line(pushed: Clone, s3: S3Server) -> None:
+    config = pushed.path / ".dvc" / "config.local"  # git-ignored: the committed configuration stays as it is
+    pushed.run("dvc", "remote", "add", "--local", "nowhere", "s3://no-such-bucket/cache")
+    pushed.run("dvc", "remote", "modify", "--local", "nowhere", "endpointurl", s3.url)
+    try:
+        result = pushed.run("dvc", "push", "-r", "nowhere", check=False)
+    finally:
+        config.unlink()
     assert result.returncode != 0
     errors = [line for line in result.stderr.splitlines() if line.startswith("ERROR")]
     assert len(errors) == 1 and "The specified bucket does not exist" in errors[0]
     assert "no-such-bucket" not in str(s3.client().list_buckets())
+    assert pushed.is_up_to_date()
 
 
 def test_a_push_cut_off_by_the_server_completes_on_the_second_push(
