@@ -217,7 +217,7 @@ def mnist_strokes(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
         # the ink itself, over the marks and a pixel around them: their anti-aliased edges stay
         near = ndimage.binary_dilation(padded, iterations=1)
         strength = np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin) * near
-        core = strength.max()
+        core = np.percentile(strength[padded], 75)
         return np.clip(strength / max(core, 1e-6), 0.0, 1.0).astype(np.float32)
     return (ndimage.distance_transform_edt(~skeleton) <= target / 2).astype(np.float32)
 

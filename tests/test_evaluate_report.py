@@ -203,18 +203,20 @@ def test_a_rule_moved_after_registration_is_reported_as_such(project: Path, tmp_
 
 @pytest.mark.slow
 def test_dvc_plots_show_renders_every_declared_plot(project: Path) -> None:
-    """The top-level plots of dvc.yaml, drawn by DVC itself from the evaluate stage's files."""
-    plots_only = {"plots": yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]}
-    (project / "dvc.yaml").write_text(yaml.safe_dump(plots_only, sort_keys=False))
+    """The top-level plots of dvc.yaml, drawn by DVC itself from the evaluate stage's files with the project's
+    templates (.dvc/plots)."""
+    plots = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
+    (project / "dvc.yaml").write_text(yaml.safe_dump({"plots": plots}, sort_keys=False))
     subprocess.run(["git", "init", "-q"], cwd=project, check=True)
     subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=project, check=True)
+    shutil.copytree(ROOT / ".dvc" / "plots", project / ".dvc" / "plots")
     result = subprocess.run(
         [sys.executable, "-m", "dvc", "plots", "show", "--json"], cwd=project, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     rendered = json.loads(result.stdout)
     assert "errors" not in rendered, rendered["errors"]
-    assert len(rendered["data"]) == 4
+    assert len(rendered["data"]) == len(plots)
     for name, entries in rendered["data"].items():
         spec = entries[0]["content"]
         assert spec["data"]["values"], name
@@ -232,13 +234,11 @@ def test_dvc_metrics_diff_shows_a_changed_accuracy(tmp_path: Path) -> None:
     run("git", "config", "user.email", "test@example.com")
     run("git", "config", "user.name", "test")
     run(sys.executable, "-m", "dvc", "init", "-q")
-    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics/scores.json\n")
+    (tmp_path / "dvc.yaml").write_text("metrics:\n  - metrics/summary.json\n")
     (tmp_path / "metrics").mkdir()
     for accuracy in (0.9812, 0.9843):
-        (tmp_path / "metrics" / "scores.json").write_text(
-            json.dumps({"numpy": {"test": {"accuracy": {"mean": accuracy}}}})
-        )
+        (tmp_path / "metrics" / "summary.json").write_text(json.dumps({"numpy": {"test_acc": accuracy}}))
         run("git", "add", "-A")
         run("git", "commit", "-qm", f"accuracy {accuracy}")
     diff = run(sys.executable, "-m", "dvc", "metrics", "diff", "HEAD~1", "HEAD", "--md")
-    assert re.search(r"numpy\.test\.accuracy\.mean\s*\|\s*0\.9812\s*\|\s*0\.9843\s*\|\s*0\.0031", diff), diff
+    assert re.search(r"numpy\.test_acc\s*\|\s*0\.9812\s*\|\s*0\.9843\s*\|\s*0\.0031", diff), diff
