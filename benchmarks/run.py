@@ -11,10 +11,12 @@ data from `dvc repro`. It prints a table of measurements and target ratios and w
 from __future__ import annotations
 
 import argparse
+import collections
 import gzip
 import io
 import itertools
 import json
+import linecache
 import os
 import platform
 import re
@@ -25,6 +27,7 @@ import sys
 import tempfile
 import threading
 import time
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,7 +36,7 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch import dataset, machine, mlp_torch, seeding, training
-from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer
+from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer, shifted_exp
 from mnist_numpy_vs_torch.params import Params, TrainParams, load_params
 from stages import parse
 
@@ -154,58 +157,99 @@ def median_and_range(name: str, values: list[float]) -> dict:
     return {name: statistics.median(values), f"{name}_range": [min(values), max(values)]}
 
 
-def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int = 60) -> dict:
-    """Where a NumPy training step's time goes: the BLAS products (timed alone, same shapes) against the rest."""
-    model = NumpyMLP(seeding.initial_weights(hidden, "kaiming_uniform", seed=0))
-    trainer = SGDTrainer(model, batch_size, momentum=0.9, weight_decay=5e-4)
-    order = seeding.epoch_order(len(data.y), seed=0, epoch=0)
-    parts = {"gather": 0.0, "forward and backward": 0.0, "update": 0.0}
-    for step in range(steps):
-        index = order[step * batch_size : (step + 1) * batch_size]
-        start = time.perf_counter()
-        xb = np.take(data.x, index, axis=0, out=trainer.x)
-        gathered = time.perf_counter()
-        trainer.gradients(xb, data.y[index])
-        backward = time.perf_counter()
-        trainer.update(0.01)
-        parts["gather"] += gathered - start
-        parts["forward and backward"] += backward - gathered
-        parts["update"] += time.perf_counter() - backward
-    products = 0.0
-    inputs = [trainer.x, *trainer.activations[:-1]]
-    for layer, weight in enumerate(model.weights):
-        shapes = [
-            (inputs[layer], weight, trainer.activations[layer]),
-            (inputs[layer].T, trainer.deltas[layer], trainer.grad_weights[layer]),
-        ]
-        if layer:
-            shapes.append((trainer.deltas[layer], weight.T, trainer.deltas[layer - 1]))
-        for a, b, out in shapes:
-            start = time.perf_counter()
-            for _ in range(steps):
-                np.matmul(a, b, out=out)
-            products += time.perf_counter() - start
-    step_seconds = sum(parts.values()) / steps
+class LineTimes:
+    """Wall time per source line of the given functions, by `sys.settrace`: the time from one trace event to the next
+    is charged to the line that was running, so a call into untraced code (NumPy's C functions and Python wrappers)
+    counts in the line that made it."""
+
+    def __init__(self, functions: list[Callable]) -> None:
+        self.codes = {function.__code__ for function in functions}
+        self.seconds: dict[tuple, float] = collections.defaultdict(float)
+        self.line: tuple | None = None
+        self.last = 0.0
+
+    def __enter__(self) -> LineTimes:
+        self.last = time.perf_counter()
+        sys.settrace(self._on_call)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        sys.settrace(None)
+        self._charge(None)
+
+    def _charge(self, next_line: tuple | None) -> None:
+        now = time.perf_counter()
+        if self.line is not None:
+            self.seconds[self.line] += now - self.last
+        self.line, self.last = next_line, now
+
+    def _on_call(self, frame: types.FrameType, event: str, arg: object) -> Callable | None:
+        if frame.f_code not in self.codes:
+            return None
+        self._charge((frame.f_code, frame.f_lineno))
+        return self._on_line
+
+    def _on_line(self, frame: types.FrameType, event: str, arg: object) -> Callable:
+        if event == "line":
+            self._charge((frame.f_code, frame.f_lineno))
+        elif event == "return":
+            caller = frame.f_back
+            self._charge((caller.f_code, caller.f_lineno) if caller and caller.f_code in self.codes else None)
+        return self._on_line
+
+
+def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int) -> dict:
+    """Where a NumPy training step's time goes, line by line of the trainer's own code (SGDTrainer.train_epoch,
+    gradients, update and shifted_exp) in real steps. A line that calls np.matmul is a BLAS product; every other
+    line is the rest (element-wise passes, reductions, the gather and Python). The same steps untraced give the
+    tracer's own cost."""
+    trainer = SGDTrainer(NumpyMLP(seeding.initial_weights(hidden, "kaiming_uniform", seed=0)), batch_size, 0.9, 5e-4)
+    order = seeding.epoch_order(len(data.y), seed=0, epoch=0)[: steps * batch_size]
+    lrs = np.full(steps, 0.01)
+    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)  # warm-up
+    start = time.perf_counter()
+    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+    untraced = time.perf_counter() - start
+    with LineTimes([SGDTrainer.train_epoch, SGDTrainer.gradients, SGDTrainer.update, shifted_exp]) as times:
+        trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+    traced = sum(times.seconds.values())
+    lines = [
+        {
+            "function": code.co_name,
+            "line": number,
+            "code": linecache.getline(code.co_filename, number).strip(),
+            "ms_per_step": seconds / steps * 1e3,
+            "share": seconds / traced,
+        }
+        for (code, number), seconds in sorted(times.seconds.items(), key=lambda item: -item[1])
+    ]
+    blas = sum(line["ms_per_step"] for line in lines if "np.matmul" in line["code"])
+    step = traced / steps * 1e3
     return {
         "model": f"784-{'-'.join(map(str, hidden))}-10",
         "batch_size": batch_size,
-        "step_ms": step_seconds * 1e3,
-        "blas_products_ms": products / steps * 1e3,
-        "elementwise_in_forward_backward_ms": (parts["forward and backward"] - products) / steps * 1e3,
-        "gather_ms": parts["gather"] / steps * 1e3,
-        "update_ms": parts["update"] / steps * 1e3,
+        "steps": steps,
+        "step_ms": step,
+        "untraced_step_ms": untraced / steps * 1e3,
+        "blas_products_ms": blas,
+        "rest_ms": step - blas,
+        # The step's time if the rest took none, and if the rest were split perfectly over two cores, as fractions
+        # of today's step: they scale the measured ratio and share into the best any tuning of the rest could give.
+        "blas_only_fraction": blas / step,
+        "rest_on_two_cores_fraction": (blas + (step - blas) / 2) / step,
+        "lines": lines,
     }
 
 
-def blas_only_ceiling(hidden: list[int], profile: dict, race: dict, peak_gflops: float, num_samples: int) -> dict:
-    """What the NumPy trainer would reach if everything but its BLAS products took no time: the bound on both
-    speed targets that no element-wise tuning can pass."""
-    steps = -(-num_samples // profile["batch_size"])
-    blas_epoch_seconds = profile["blas_products_ms"] * steps / 1e3
-    flops = training_flops_per_sample(hidden) * num_samples
+def bounds(profile: dict, race: dict) -> dict:
+    """The race's median ratio and share, as they would be if the step took only the profile's fractions of today's."""
     return {
-        "blas_only_share_of_peak": flops / blas_epoch_seconds / 1e9 / peak_gflops,
-        "blas_only_over_torch": blas_epoch_seconds / race["torch_epoch_seconds"],
+        f"{name}_{key}": race[key] * fraction ** (1 if key == "numpy_over_torch" else -1)
+        for name, fraction in (
+            ("blas_only", profile["blas_only_fraction"]),
+            ("rest_on_two_cores", profile["rest_on_two_cores_fraction"]),
+        )
+        for key in ("numpy_over_torch", "numpy_share_of_peak")
     }
 
 
@@ -438,18 +482,18 @@ def table(results: dict) -> str:
             )
         )
     for profile in results["numpy_step_profile"]:
-        label = f"NumPy step, {profile['model']} batch {profile['batch_size']}"
-        rows.append((label, f"{profile['step_ms']:.2f} ms", ""))
-        for part in ("blas_products_ms", "elementwise_in_forward_backward_ms", "update_ms", "gather_ms"):
-            rows.append(
-                (
-                    f"  {part.removesuffix('_ms').replace('_', ' ')}",
-                    f"{profile[part]:.2f} ms ({profile[part] / profile['step_ms']:.0%})",
-                    "",
-                )
-            )
-        ceiling = f"{profile['blas_only_share_of_peak']:.0%} of peak, {profile['blas_only_over_torch']:.2f}x torch"
-        rows.append(("  if only the BLAS products took time", ceiling, ""))
+        label = f"NumPy step, {profile['model']} batch {profile['batch_size']}, traced line by line"
+        untraced = f"{profile['step_ms']:.2f} ms ({profile['untraced_step_ms']:.2f} ms untraced)"
+        rows.append((label, untraced, ""))
+        for part, name in (("blas_products_ms", "lines with a BLAS product"), ("rest_ms", "all other lines")):
+            rows.append((f"  {name}", f"{profile[part]:.2f} ms ({profile[part] / profile['step_ms']:.0%})", ""))
+        for line in profile["lines"][:6]:
+            rows.append((f"    {line['code'][:60]}", f"{line['ms_per_step']:.2f} ms ({line['share']:.0%})", ""))
+        for name in ("blas_only", "rest_on_two_cores"):
+            ratio, share = profile[f"{name}_numpy_over_torch"], profile[f"{name}_numpy_share_of_peak"]
+            bound = f"{ratio:.2f}x torch, {share:.0%} of peak"
+            what = "if all other lines took no time" if name == "blas_only" else "if they ran perfectly on two cores"
+            rows.append((f"  {what}", bound, ""))
     p = results["parse"]
     rows.append(
         (
@@ -532,7 +576,6 @@ def main() -> None:
     }
     print(f"matmul peak: {results['matmul_peak']}", flush=True)
     with threadpool_limits(threads, user_api="blas"):
-        peak = results["matmul_peak"]["numpy_gflops"]
         results["epochs"], results["numpy_step_profile"] = [], []
         models = [(list(params.model.hidden), params.train.batch_size), ([800], 512)]  # default, matmul-bound
         for hidden, batch_size in models:
@@ -544,9 +587,8 @@ def main() -> None:
             )
             results["epochs"].append(race)
         for (hidden, batch_size), race in zip(models, results["epochs"]):
-            profile = numpy_step_profile(data, hidden, batch_size)
-            profile |= blas_only_ceiling(hidden, profile, race, peak, len(data.y))
-            results["numpy_step_profile"].append(profile)
+            profile = numpy_step_profile(data, hidden, batch_size, steps=24_000 // batch_size)
+            results["numpy_step_profile"].append(profile | bounds(profile, race))
         results["parse"] = parse_vs_gzip(args.raw_dir)
     if not args.skip_pipeline:
         results["pipeline"] = fresh_clone_pipeline(mirror)
