@@ -139,7 +139,8 @@ class SGDTrainer:
         with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the caller, by step
             for step, ((start, stop), lr) in enumerate(zip(bounds, lrs)):
                 index = order[start:stop]
-                xb = np.take(x, index, axis=0, out=self.x[: len(index)])
+                # mode="clip": `order` is a permutation, so the bounds check of the default mode is pure cost
+                xb = np.take(x, index, axis=0, out=self.x[: len(index)], mode="clip")
                 losses[step] = self.gradients(xb, y[index])
                 self.update(float(lr))
         return losses
