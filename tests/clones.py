@@ -49,10 +49,10 @@ class Clone:
         files = sorted(p for folder in folders for p in (self.path / folder).rglob("*") if p.is_file())
         return {str(p.relative_to(self.path)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
-    def copy(self, destination: Path) -> Clone:
+    def copy(self, destination: Path, leave_out: tuple[str, ...] = ()) -> Clone:
         """An independent copy, workspace, git history and DVC cache included: a test can change it freely. The
         DVC cache's files are hard links: DVC never changes a cached file in place (it keeps them read-only), and
-        linking them saves copying hundreds of megabytes per copy."""
+        linking them saves copying hundreds of megabytes per copy. Names in `leave_out` are not copied."""
         cache = self.path / ".dvc" / "cache"
 
         def link_cached(source: str, target: str) -> None:
@@ -61,7 +61,8 @@ class Clone:
             else:
                 shutil.copy2(source, target)
 
-        shutil.copytree(self.path, destination, symlinks=True, copy_function=link_cached)
+        ignore = shutil.ignore_patterns(*leave_out) if leave_out else None
+        shutil.copytree(self.path, destination, symlinks=True, copy_function=link_cached, ignore=ignore)
         return Clone(destination, self.env)
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -117,12 +118,41 @@ def clone_environment(mnist_files: dict[str, bytes]) -> Iterator[dict[str, str]]
         yield os.environ | GIT_IDENTITY | {"MNIST_MIRROR": server.url("mnist"), "PATH": path}
 
 
+# What a checkout holds beside the repository and the pipeline's outputs: the environment and the tools' leftovers.
+NOT_THE_PROJECT = (
+    ".venv",
+    "__pycache__",
+    "*.egg-info",
+    ".pytest_cache",
+    ".ruff_cache",
+    ".hypothesis",
+    "test-artifacts",
+)
+
+
 @pytest.fixture(scope="session")
 def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str, str]) -> Clone:
     """A fresh clone of the committed repository after `dvc repro`: what a newcomer has after the README's first
-    command. Shared by the session; a test that changes anything works on `reproduced.copy(...)`."""
-    clone = fresh_clone(ROOT, tmp_path_factory.mktemp("clone") / "repo", clone_environment)
-    assert clone.stages_run() == ALL_STAGES
+    command. Shared by the session; a test that changes anything works on `reproduced.copy(...)`.
+
+    In CI the checkout is itself such a clone, and .ci/run has just run `dvc repro` in it and checked the result;
+    $CI_REPRODUCED_LOG names that run's output. The tests then take a copy of the checkout (outputs and DVC cache
+    included) rather than train every seed a second time."""
+    destination = tmp_path_factory.mktemp("clone") / "repo"
+    log = os.environ.get("CI_REPRODUCED_LOG")
+    if not log:
+        clone = fresh_clone(ROOT, destination, clone_environment)
+        assert clone.stages_run() == ALL_STAGES
+        return clone
+    ran = set(re.findall(r"Running stage '([^']+)'", Path(log).read_text()))
+    assert ran == ALL_STAGES, f"{log}: the checkout's dvc repro ran {sorted(ran)}, not every stage"
+    runs = list((ROOT / ".dvc" / "cache" / "runs").glob("*/*/*"))
+    assert len(runs) <= len(ALL_STAGES), (
+        f"CI_REPRODUCED_LOG is for a fresh clone that ran dvc repro once, as .ci/run does; {ROOT} holds "
+        f"{len(runs)} runs in its run-cache: unset it"
+    )
+    clone = Clone(ROOT, clone_environment).copy(destination, leave_out=NOT_THE_PROJECT)
+    assert clone.is_up_to_date(), "the checkout is not up to date after its dvc repro"
     return clone
 
 
