@@ -1,6 +1,6 @@
 """Benchmarks: NumPy vs PyTorch vs the machine's limit, side by side. Not part of `dvc repro`, and not a test.
 
-    python -m benchmarks.run                    # everything (about five minutes on two cores)
+    python -m benchmarks.run                    # everything (about ten minutes on two cores)
     python -m benchmarks.run --skip-pipeline    # without the fresh-clone `dvc repro` (about one minute)
     python -m benchmarks.run --only sweep photo # just the queued sweep (-j 1 vs -j 2) and the 12-MP photo, merged
 
@@ -201,8 +201,8 @@ class LineTimes:
 def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int) -> dict:
     """Where a NumPy training step's time goes, line by line of the trainer's own code (SGDTrainer.train_epoch,
     gradients, update and shifted_exp) in real steps. A line that calls np.matmul is a BLAS product; every other
-    line is the rest (element-wise passes, reductions, the gather and Python). The same steps untraced give the
-    tracer's own cost."""
+    line is the rest (element-wise passes, reductions, the gather and Python). The same steps run untraced just
+    before show roughly what the tracing costs."""
     trainer = SGDTrainer(NumpyMLP(seeding.initial_weights(hidden, "kaiming_uniform", seed=0)), batch_size, 0.9, 5e-4)
     order = seeding.epoch_order(len(data.y), seed=0, epoch=0)[: steps * batch_size]
     lrs = np.full(steps, 0.01)
@@ -242,15 +242,14 @@ def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int,
 
 
 def bounds(profile: dict, race: dict) -> dict:
-    """The race's median ratio and share, as they would be if the step took only the profile's fractions of today's."""
-    return {
-        f"{name}_{key}": race[key] * fraction ** (1 if key == "numpy_over_torch" else -1)
-        for name, fraction in (
-            ("blas_only", profile["blas_only_fraction"]),
-            ("rest_on_two_cores", profile["rest_on_two_cores_fraction"]),
-        )
-        for key in ("numpy_over_torch", "numpy_share_of_peak")
-    }
+    """The race's median ratio and share, as they would be if a step took only the profile's fractions of today's:
+    the ratio shrinks by the fraction and the share grows by its inverse."""
+    figures = {}
+    for name in ("blas_only", "rest_on_two_cores"):
+        fraction = profile[f"{name}_fraction"]
+        figures[f"{name}_numpy_over_torch"] = race["numpy_over_torch"] * fraction
+        figures[f"{name}_numpy_share_of_peak"] = race["numpy_share_of_peak"] / fraction
+    return figures
 
 
 def parse_vs_gzip(raw_dir: Path, repeats: int = 5) -> dict[str, float]:

@@ -118,15 +118,10 @@ def clone_environment(mnist_files: dict[str, bytes]) -> Iterator[dict[str, str]]
         yield os.environ | GIT_IDENTITY | {"MNIST_MIRROR": server.url("mnist"), "PATH": path}
 
 
-# What a checkout holds beside the repository and the pipeline's outputs: the environment and the tools' leftovers.
-NOT_THE_PROJECT = (
-    ".venv",
-    "__pycache__",
-    "*.egg-info",
-    ".pytest_cache",
-    ".ruff_cache",
-    ".hypothesis",
-    "test-artifacts",
+# What a checkout holds beside the repository and the pipeline's outputs (the environment, the tools' leftovers):
+# the root .gitignore's entries. DVC ignores its outputs in .gitignore files of their own folders.
+NOT_THE_PROJECT = tuple(
+    line.strip().rstrip("/") for line in (ROOT / ".gitignore").read_text().splitlines() if line.strip()
 )
 
 
