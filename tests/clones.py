@@ -19,6 +19,11 @@ GIT_IDENTITY = {
 }
 
 
+def stages_in(repro_output: str) -> set[str]:
+    """The stages that a `dvc repro`'s output says it ran."""
+    return set(re.findall(r"Running stage '([^']+)'", repro_output))
+
+
 class Clone:
     def __init__(self, path: Path, env: dict[str, str]) -> None:
         self.path = path
@@ -34,7 +39,7 @@ class Clone:
 
     def stages_run(self, *args: str) -> set[str]:
         """The stages a `dvc repro` with `args` ran."""
-        return set(re.findall(r"Running stage '([^']+)'", self.run("dvc", "repro", *args).stdout))
+        return stages_in(self.run("dvc", "repro", *args).stdout)
 
     def is_up_to_date(self) -> bool:
         return self.run("dvc", "status", "-q", check=False).returncode == 0

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shlex
 import subprocess
 import sys
@@ -23,7 +22,7 @@ from mnist_numpy_vs_torch.download import RetryPolicy, fetch_all
 from mnist_numpy_vs_torch.mnist import SHA256 as MNIST_SHA256
 from mnist_numpy_vs_torch.params import Params, load_params
 from stages import parse
-from tests.clones import GIT_IDENTITY, Clone, fresh_clone
+from tests.clones import GIT_IDENTITY, Clone, fresh_clone, stages_in
 from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,7 +138,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict
         clone = fresh_clone(ROOT, destination, clone_environment)
         assert clone.stages_run() == ALL_STAGES
         return clone
-    ran = set(re.findall(r"Running stage '([^']+)'", Path(log).read_text()))
+    ran = stages_in(Path(log).read_text())
     assert ran == ALL_STAGES, f"{log}: the checkout's dvc repro ran {sorted(ran)}, not every stage"
     runs = list((ROOT / ".dvc" / "cache" / "runs").glob("*/*/*"))
     assert len(runs) <= len(ALL_STAGES), (

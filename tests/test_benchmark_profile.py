@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import linecache
 import time
 
 from benchmarks.run import LineTimes
@@ -26,8 +27,6 @@ def caller_of_untraced() -> None:
 
 
 def seconds_by_text(times: LineTimes) -> dict[str, float]:
-    import linecache
-
     return {
         linecache.getline(code.co_filename, number).strip(): seconds
         for (code, number), seconds in times.seconds.items()
