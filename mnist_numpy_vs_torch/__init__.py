@@ -1,4 +1,5 @@
-"""MNIST, trained twice: a NumPy MLP written from scratch and the same network in PyTorch, compared honestly.
+"""MNIST, trained twice: the same networks written from scratch in NumPy and in PyTorch, compared honestly.
 
-The pipeline's stages (`stages/`, mapped by `dvc.yaml`) are thin scripts over the modules of this package.
+The pipeline's stages (`stages/`, mapped by `dvc.yaml`) are thin scripts over the subpackages of this package:
+data, models, training, comparison, reporting and recognition.
 """

@@ -1,29 +1,135 @@
-"""Load and validate params.yaml: the one place that knows its schema.
+"""params.yaml: its schema, its checks, and each stage's view of it. The one place that reads it.
 
-Each section becomes a frozen dataclass whose fields carry their own checks, so the schema and the typed object
-are one thing. Every stage calls `for_stage(name)` before doing any work: a typo or a wrong type fails at once,
-with the key's full dotted name, instead of minutes into a training run. The object it returns answers only the
-keys that the stage's `params` list in dvc.yaml declares, so a stage cannot depend on a parameter that DVC does
-not know it depends on.
+The schema comes first: one frozen dataclass per section, each field annotated with what it holds and the check
+its value must pass, so the schema and the typed object are one thing. Every stage calls `for_stage(name)` before
+doing any work: a typo or a wrong type fails at once, with the key's full dotted name, instead of minutes into a
+training run. The object it returns answers only the keys that the stage's `params` list in dvc.yaml declares,
+so a stage cannot depend on a parameter that DVC does not know it depends on.
+
+Each architecture has a section of its own (`mlp`, ...): its shape and how it is trained (the Recipe fields).
+`train` holds what every model of a seed shares: the seeds and the image shifts.
 """
 
 from __future__ import annotations
 
 import math
+import re
+import typing
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields, is_dataclass
 from pathlib import Path
-from typing import Any, cast
+from typing import Annotated, Any, cast
 
 import yaml
 
+from mnist_numpy_vs_torch.data.mnist import TRAIN_COUNT
 from mnist_numpy_vs_torch.errors import ParamsError
-from mnist_numpy_vs_torch.mnist import TRAIN_COUNT
+
+# ---------------------------------------------------------------------------------------------------------------
+# The schema. Annotated[type, check]: check(dotted_key, raw_value) returns the typed value or raises ParamsError.
+# A field typed as another dataclass is a section within the section.
+
+
+@dataclass(frozen=True)
+class DownloadParams:
+    mirrors: Annotated[tuple[str, ...], list_of(text)]  # tried in order after $MNIST_MIRROR
+    timeout_seconds: Annotated[float, number(0, exclusive=True)]
+    retries: Annotated[int, integer(minimum=0)]
+    backoff_seconds: Annotated[float, number(0)]
+
+
+@dataclass(frozen=True)
+class ParseParams:
+    val_size: Annotated[int, integer(minimum=1)]
+    seed: Annotated[int, integer(minimum=0)]
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """What every model of a seed shares, whatever its architecture or framework."""
+
+    seeds: Annotated[tuple[int, ...], list_of(integer(minimum=0), unique=True)]
+    shift: Annotated[int, integer(minimum=0)]  # training images move up to this many whole pixels each way
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How an architecture is trained, the same in both frameworks: epochs, batches, optimiser, schedule."""
+
+    epochs: Annotated[int, integer(minimum=1)]
+    batch_size: Annotated[int, integer(minimum=1)]
+    lr: Annotated[float, number(0, exclusive=True)]
+    momentum: Annotated[float, number(0, maximum=1)]
+    weight_decay: Annotated[float, number(0)]
+    schedule: Annotated[str, choice("cosine", "step", "constant")]
+    lr_min: Annotated[float, number(0)]
+    step_size: Annotated[int, integer(minimum=1)]
+    gamma: Annotated[float, number(0, exclusive=True)]
+
+
+@dataclass(frozen=True)
+class MLPParams(Recipe):
+    hidden: Annotated[tuple[int, ...], list_of(integer(minimum=1))]
+    init: Annotated[str, choice("kaiming_uniform", "kaiming_normal")]
+
+
+@dataclass(frozen=True)
+class TrainNumpyParams:
+    threads: Annotated[int | str, threads]  # "auto": machine.threads_for
+
+
+@dataclass(frozen=True)
+class TrainTorchParams:
+    device: Annotated[str, choice("auto", "cpu", "cuda")]
+    threads: Annotated[int | str, threads]  # "auto": machine.threads_for
+
+
+@dataclass(frozen=True)
+class Margins:
+    """Equivalence margins on NumPy - PyTorch: accuracies as fractions (0.001 = 0.1 pp), losses in nats."""
+
+    test_accuracy: Annotated[float, number(0, exclusive=True)]
+    val_accuracy: Annotated[float, number(0, exclusive=True)]
+    test_loss: Annotated[float, number(0, exclusive=True)]
+    val_loss: Annotated[float, number(0, exclusive=True)]
+
+
+@dataclass(frozen=True)
+class EvaluateParams:
+    batch_size: Annotated[int, integer(minimum=1)]
+    confidence: Annotated[float, number(0, exclusive=True, maximum=1)]
+    margins: Margins
+
+
+@dataclass(frozen=True)
+class ReportParams:
+    misclassified_shown: Annotated[int, integer(minimum=0)]
+
+
+@dataclass(frozen=True)
+class Params:
+    download: DownloadParams
+    parse: ParseParams
+    train: TrainParams
+    mlp: MLPParams
+    train_numpy: TrainNumpyParams
+    train_torch: TrainTorchParams
+    evaluate: EvaluateParams
+    report: ReportParams
+
+
+def recipes(params: Params) -> dict[str, Recipe]:
+    """Each architecture's section, by name."""
+    return {f.name: getattr(params, f.name) for f in fields(Params) if isinstance(getattr(params, f.name), Recipe)}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The checks the schema names.
 
 Check = Callable[[str, Any], Any]
 
 
-def _integer(minimum: int | None = None) -> Check:
+def integer(minimum: int | None = None) -> Check:
     def check(key: str, value: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ParamsError(f"{key}: expected an integer, got {value!r}")
@@ -34,7 +140,7 @@ def _integer(minimum: int | None = None) -> Check:
     return check
 
 
-def _number(minimum: float, *, exclusive: bool = False, maximum: float | None = None) -> Check:
+def number(minimum: float, *, exclusive: bool = False, maximum: float | None = None) -> Check:
     bound = f"> {minimum}" if exclusive else f">= {minimum}"
     if maximum is not None:
         bound += f" and < {maximum}"
@@ -61,7 +167,7 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def _threads(key: str, value: Any) -> int | str:
+def threads(key: str, value: Any) -> int | str:
     if value == "auto":
         return value
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -69,7 +175,7 @@ def _threads(key: str, value: Any) -> int | str:
     return value
 
 
-def _choice(*options: str) -> Check:
+def choice(*options: str) -> Check:
     def check(key: str, value: Any) -> str:
         if value not in options:
             raise ParamsError(f"{key}: expected one of {', '.join(options)}, got {value!r}")
@@ -78,13 +184,13 @@ def _choice(*options: str) -> Check:
     return check
 
 
-def _text(key: str, value: Any) -> str:
+def text(key: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
         raise ParamsError(f"{key}: expected a non-empty string, got {value!r}")
     return value
 
 
-def _list_of(item: Check, *, unique: bool = False) -> Check:
+def list_of(item: Check, *, unique: bool = False) -> Check:
     def check(key: str, value: Any) -> tuple:
         if not isinstance(value, list) or not value:
             raise ParamsError(f"{key}: expected a non-empty list, got {value!r}")
@@ -96,140 +202,29 @@ def _list_of(item: Check, *, unique: bool = False) -> Check:
     return check
 
 
-def _fields_of(cls: type) -> Check:
-    """A mapping validated field by field into the frozen dataclass `cls` (a section within a section)."""
-
-    def check(key: str, value: Any) -> Any:
-        if not isinstance(value, dict):
-            raise ParamsError(f"{key}: expected a mapping, got {value!r}")
-        return _build(key, cls, value)
-
-    return check
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, include_extras=True)
 
 
-def checked(check: Check) -> Any:
-    """A dataclass field validated by `check(dotted_key, raw_value)`, which returns the typed value."""
-    return field(metadata={"check": check})
-
-
-@dataclass(frozen=True)
-class DownloadParams:
-    mirrors: tuple[str, ...] = checked(_list_of(_text))
-    timeout_seconds: float = checked(_number(0, exclusive=True))
-    retries: int = checked(_integer(minimum=0))
-    backoff_seconds: float = checked(_number(0))
-
-
-@dataclass(frozen=True)
-class ParseParams:
-    val_size: int = checked(_integer(minimum=1))
-    seed: int = checked(_integer(minimum=0))
-
-
-@dataclass(frozen=True)
-class ModelParams:
-    hidden: tuple[int, ...] = checked(_list_of(_integer(minimum=1)))
-    init: str = checked(_choice("kaiming_uniform", "kaiming_normal"))
-
-
-@dataclass(frozen=True)
-class TrainParams:
-    seeds: tuple[int, ...] = checked(_list_of(_integer(minimum=0), unique=True))
-    epochs: int = checked(_integer(minimum=1))
-    batch_size: int = checked(_integer(minimum=1))
-    lr: float = checked(_number(0, exclusive=True))
-    momentum: float = checked(_number(0, maximum=1))
-    weight_decay: float = checked(_number(0))
-    schedule: str = checked(_choice("cosine", "step", "constant"))
-    lr_min: float = checked(_number(0))
-    step_size: int = checked(_integer(minimum=1))
-    gamma: float = checked(_number(0, exclusive=True))
-    shift: int = checked(_integer(minimum=0))  # training images move up to this many whole pixels each way
-
-
-@dataclass(frozen=True)
-class TrainNumpyParams:
-    threads: int | str = checked(_threads)  # "auto": machine.threads_for
-
-
-@dataclass(frozen=True)
-class TrainTorchParams:
-    device: str = checked(_choice("auto", "cpu", "cuda"))
-    threads: int | str = checked(_threads)  # "auto": machine.threads_for
-
-
-@dataclass(frozen=True)
-class Margins:
-    """Equivalence margins on NumPy - PyTorch: accuracies as fractions (0.001 = 0.1 pp), losses in nats."""
-
-    test_accuracy: float = checked(_number(0, exclusive=True))
-    val_accuracy: float = checked(_number(0, exclusive=True))
-    test_loss: float = checked(_number(0, exclusive=True))
-    val_loss: float = checked(_number(0, exclusive=True))
-
-
-@dataclass(frozen=True)
-class EvaluateParams:
-    batch_size: int = checked(_integer(minimum=1))
-    confidence: float = checked(_number(0, exclusive=True, maximum=1))
-    margins: Margins = checked(_fields_of(Margins))
-
-
-@dataclass(frozen=True)
-class ReportParams:
-    misclassified_shown: int = checked(_integer(minimum=0))
-
-
-@dataclass(frozen=True)
-class Params:
-    download: DownloadParams
-    parse: ParseParams
-    model: ModelParams
-    train: TrainParams
-    train_numpy: TrainNumpyParams
-    train_torch: TrainTorchParams
-    evaluate: EvaluateParams
-    report: ReportParams
-
-
-SECTIONS: dict[str, type] = {
-    "download": DownloadParams,
-    "parse": ParseParams,
-    "model": ModelParams,
-    "train": TrainParams,
-    "train_numpy": TrainNumpyParams,
-    "train_torch": TrainTorchParams,
-    "evaluate": EvaluateParams,
-    "report": ReportParams,
-}
-
-
-def validate(raw: Any) -> Params:
-    """Check `raw` (params.yaml as parsed) against the schema; return the typed, frozen parameters."""
-    if not isinstance(raw, dict):
-        raise ParamsError(f"params.yaml: expected a mapping of sections, got {type(raw).__name__}")
-    _refuse_unknown("", raw, SECTIONS)
-    sections = {}
-    for section, cls in SECTIONS.items():
-        values = raw.get(section)
-        if not isinstance(values, dict):
-            names = ", ".join(f.name for f in fields(cls))
-            raise ParamsError(f"{section}: missing section (expected keys {names})")
-        sections[section] = _build(section, cls, values)
-    params = Params(**sections)
-    _check_across_sections(params)
-    return params
-
-
-def _build(prefix: str, cls: type, values: dict) -> Any:
-    checks = {f.name: f.metadata["check"] for f in fields(cls)}
-    _refuse_unknown(f"{prefix}.", values, checks)
+def _build(prefix: str, cls: type, values: Any) -> Any:
+    """`values` checked field by field into the frozen dataclass `cls`."""
+    if not isinstance(values, dict):
+        raise ParamsError(f"{prefix}: expected a mapping, got {values!r}")
+    hints = _hints(cls)
+    names = [f.name for f in fields(cls)]
+    _refuse_unknown(f"{prefix}.", values, names)
     typed = {}
-    for name, check in checks.items():
+    for name in names:
         key = f"{prefix}.{name}"
         if name not in values:
             raise ParamsError(f"{key}: missing")
-        typed[name] = check(key, values[name])
+        hint = hints[name]
+        if typing.get_origin(hint) is Annotated:
+            typed[name] = hint.__metadata__[0](key, values[name])
+        elif is_dataclass(hint):
+            typed[name] = _build(key, hint, values[name])
+        else:
+            raise TypeError(f"{cls.__name__}.{name}: the schema gives no check")
     return cls(**typed)
 
 
@@ -239,44 +234,69 @@ def _refuse_unknown(prefix: str, values: dict, known: Iterable[str]) -> None:
             raise ParamsError(f"{prefix}{name}: unknown key (expected one of {', '.join(known)})")
 
 
-def _check_across_sections(params: Params) -> None:
+def validate(raw: Any) -> Params:
+    """Check `raw` (params.yaml as parsed) against the schema; return the typed, frozen parameters."""
+    if not isinstance(raw, dict):
+        raise ParamsError(f"params.yaml: expected a mapping of sections, got {type(raw).__name__}")
+    sections = _hints(Params)
+    _refuse_unknown("", raw, sections)
+    typed = {}
+    for section, cls in sections.items():
+        values = raw.get(section)
+        if not isinstance(values, dict):
+            names = ", ".join(f.name for f in fields(cls))
+            raise ParamsError(f"{section}: missing section (expected keys {names})")
+        typed[section] = _build(section, cls, values)
+    params = Params(**typed)
+    _check_across_keys(params)
+    return params
+
+
+def _check_across_keys(params: Params) -> None:
     if params.parse.val_size >= TRAIN_COUNT:
         raise ParamsError(
             f"parse.val_size: expected fewer than the {TRAIN_COUNT} training images, got {params.parse.val_size}"
         )
-    if params.train.lr_min > params.train.lr:
-        raise ParamsError(f"train.lr_min: expected at most train.lr ({params.train.lr}), got {params.train.lr_min}")
+    for name, recipe in recipes(params).items():
+        if recipe.lr_min > recipe.lr:
+            raise ParamsError(f"{name}.lr_min: expected at most {name}.lr ({recipe.lr}), got {recipe.lr_min}")
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:
     """Read and validate params.yaml; raise ParamsError naming the file or key on any fault."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        content = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ParamsError(f"{path}: cannot read ({error.strerror})") from error
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.safe_load(content)
     except yaml.YAMLError as error:
         raise ParamsError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from error
     return validate(raw)
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Each stage's view: only the keys its dvc.yaml entry declares.
+
+
 def declared_keys(stage: str, dvc_yaml: str | Path = "dvc.yaml") -> list[str]:
     """The params.yaml keys that `stage` lists under `params` in dvc.yaml: sections ("train") or keys
-    ("train.seeds")."""
+    ("train.seeds"). A matrix stage is named as DVC names it, `train@mlp-numpy`: its values fill `${item.x}`."""
     dvc_yaml = Path(dvc_yaml)
+    name, _, values = stage.partition("@")
     try:
-        stages = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"]
-        entries = stages[stage].get("params", [])
-    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError) as error:
+        entry = yaml.safe_load(dvc_yaml.read_text(encoding="utf-8"))["stages"][name]
+        entries = entry.get("params", [])
+        item = dict(zip(entry["matrix"], values.split("-"), strict=True)) if values else {}
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, ValueError) as error:
         raise ParamsError(f"{dvc_yaml}: cannot read the params of stage {stage!r} ({error!r})") from error
     keys = []
     for entry in entries:
         if isinstance(entry, dict):  # {other_file.yaml: [keys]}: only params.yaml is ours
             keys += [key for file, listed in entry.items() if file == "params.yaml" for key in listed]
         else:
-            keys.append(str(entry))
+            keys.append(re.sub(r"\$\{item\.(\w+)\}", lambda m: item[m.group(1)], str(entry)))
     return keys
 
 
@@ -301,17 +321,18 @@ class StageParams:
     def __init__(self, stage: str, params: Params, declared: Iterable[str]) -> None:
         self._stage, self._params = stage, params
         self._sections: dict[str, object] = {}
+        sections = _hints(Params)
         partial: dict[str, set[str]] = {}
         for key in declared:
             section, _, name = key.partition(".")
-            if section not in SECTIONS:
+            if section not in sections:
                 raise ParamsError(f"dvc.yaml: stage {stage} declares {key!r}, which params.yaml does not have")
             if name:
                 partial.setdefault(section, set()).add(name)
             else:
                 self._sections[section] = getattr(params, section)
         for section, names in partial.items():
-            unknown = names - {f.name for f in fields(SECTIONS[section])}
+            unknown = names - {f.name for f in fields(sections[section])}
             if unknown:
                 raise ParamsError(f"dvc.yaml: stage {stage} declares {section}.{min(unknown)}, which is not a key")
             if section not in self._sections:

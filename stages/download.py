@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from mnist_numpy_vs_torch import cli, params
-from mnist_numpy_vs_torch.download import RetryPolicy, fetch_all
+from mnist_numpy_vs_torch.data.download import RetryPolicy, fetch_all
 
 
 def main() -> None:

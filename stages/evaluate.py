@@ -20,30 +20,30 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_numpy_vs_torch import cli, dataset, params
+from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import atomic_write, write_json, write_text
-from mnist_numpy_vs_torch.evaluation import compare, curve_rows, error_rows, score, summary
-from mnist_numpy_vs_torch.metrics import mean_std
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, log_path, run_path
-from mnist_numpy_vs_torch.training_log import read_log
+from mnist_numpy_vs_torch.comparison.metrics import mean_std
+from mnist_numpy_vs_torch.comparison.scoring import compare, curve_rows, error_rows, score, summary
+from mnist_numpy_vs_torch.data import dataset
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, run_path
+from mnist_numpy_vs_torch.training.log import read_log
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("prepared_dir", type=Path)
-    parser.add_argument("numpy_dir", type=Path)
-    parser.add_argument("torch_dir", type=Path)
     parser.add_argument("metrics_dir", type=Path)
     parser.add_argument("predictions", type=Path)
+    parser.add_argument("model_dirs", type=Path, nargs="+", help="models/<architecture>/<framework> folders")
     args = parser.parse_args()
     stage = params.for_stage("evaluate")
-    seeds, hidden = stage.train.seeds, stage.model.hidden
+    seeds = stage.train.seeds
     splits = {name: dataset.load_inputs(args.prepared_dir, name) for name in ("val", "test")}
-    directories = {"numpy": args.numpy_dir, "torch": args.torch_dir}
+    directories = {identify(directory)[1]: directory for directory in args.model_dirs}
 
     scores, classes, timings, curves, predictions, first_confusions = {}, {}, {}, {}, {}, {}
     for framework in FRAMEWORKS:
-        result = score(framework, directories[framework], splits, seeds, hidden, stage.evaluate.batch_size)
+        result = score(directories[framework], splits, seeds, stage.evaluate.batch_size)
         scores[framework], classes[framework] = result.scores, result.per_class
         predictions |= result.predictions
         first_confusions[framework] = result.confusions[0]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import write_text
-from mnist_numpy_vs_torch.plot_page import offline_page
+from mnist_numpy_vs_torch.reporting.plots_page import offline_page
 
 
 def main() -> None:

@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mnist_numpy_vs_torch.download import RetryPolicy, fetch_all
-from mnist_numpy_vs_torch.mnist import SHA256 as MNIST_SHA256
-from mnist_numpy_vs_torch.params import Params, load_params
-from stages import parse
+from mnist_numpy_vs_torch.data import dataset
+from mnist_numpy_vs_torch.data.download import RetryPolicy, fetch_all
+from mnist_numpy_vs_torch.data.mnist import SHA256 as MNIST_SHA256
+from mnist_numpy_vs_torch.params import Params, load_params, recipes
 from tests.clones import GIT_IDENTITY, Clone, fresh_clone, stages_in
+from tests.imports import pipeline_stages
 from tests.loopback import LoopbackServer
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,6 +31,10 @@ FAST_POLICY = RetryPolicy(timeout_seconds=5.0, retries=1, backoff_seconds=0.0)
 PARAMS: Params = load_params(ROOT / "params.yaml")
 CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests leave for a person to look at
+STAGES = pipeline_stages(ROOT)  # dvc.yaml's stages as DVC resolves them: train@mlp-numpy, ...
+TRAINERS = {  # each architecture's training stages
+    arch: [name for name in STAGES if name.startswith(f"train@{arch}-")] for arch in recipes(PARAMS)
+}
 
 
 def mnist_sources(environ: dict[str, str] | None = None) -> list[Path]:
@@ -59,7 +64,7 @@ def stage_command(stage: str, *args: str) -> list[str]:
 
 def run_stage(directory: Path, stage: str) -> subprocess.CompletedProcess:
     """Run `stage`'s command from dvc.yaml in `directory`, as `dvc repro` would there (without DVC's bookkeeping)."""
-    command = shlex.split(yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"][stage]["cmd"])
+    command = shlex.split(STAGES[stage].cmd)
     command = [sys.executable if word == "python" else word for word in command]
     env = os.environ | {"PYTHONPATH": str(ROOT)}
     return subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, timeout=600)
@@ -86,8 +91,8 @@ def raw_dir(tmp_path_factory: pytest.TempPathFactory, mnist_files: dict[str, byt
 def prepared_dir(tmp_path_factory: pytest.TempPathFactory, raw_dir: Path) -> Path:
     """data/prepared as the parse stage makes it (validation split of 5,000, seed 0)."""
     destination = tmp_path_factory.mktemp("prepared")
-    splits = parse.prepare(raw_dir, val_size=5000, seed=0)
-    parse.dataset.save(destination, splits, parse.dataset.facts(splits))
+    splits = dataset.prepare(raw_dir, val_size=5000, seed=0)
+    dataset.save(destination, splits, dataset.facts(splits))
     return destination
 
 
@@ -106,7 +111,7 @@ def write_params(directory: Path, text: str | None = None) -> None:
     (directory / "dvc.yaml").write_text((ROOT / "dvc.yaml").read_text())
 
 
-ALL_STAGES = {"download", "parse", "train_numpy", "train_torch", "evaluate", "report", "plots_page"}
+ALL_STAGES = set(STAGES)
 
 
 @pytest.fixture(scope="session")
@@ -156,11 +161,12 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> P
     trained for 4 epochs by the real stage commands. What `mnist-predict` and its web page read."""
     root = tmp_path_factory.mktemp("workspace")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["train"] |= {"epochs": 4, "seeds": [0]}
+    params["train"]["seeds"] = [0]
+    params["mlp"]["epochs"] = 4
     write_params(root, yaml.safe_dump(params))
     (root / "data").mkdir()
     (root / "data" / "prepared").symlink_to(prepared_dir)
-    for stage in ("train_numpy", "train_torch"):
+    for stage in TRAINERS["mlp"]:
         result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root
@@ -191,7 +197,7 @@ def s3() -> Iterator[object]:
 def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
     """`mnist-predict ARGS` run in `workspace`, as a user runs it."""
     return subprocess.run(
-        [sys.executable, "-m", "mnist_numpy_vs_torch.predict", *args],
+        [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", *args],
         cwd=workspace,
         capture_output=True,
         text=True,

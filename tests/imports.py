@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -65,3 +66,27 @@ def stage_entry(root: Path, command: str) -> Path:
 def code_deps(root: Path, command: str) -> set[str]:
     """The repository-relative paths of the Python files a stage command runs."""
     return {str(f.relative_to(root)) for f in files_run_by(root, stage_entry(root, command))}
+
+
+@dataclass(frozen=True)
+class Stage:
+    cmd: str
+    deps: list[str]  # repository-relative paths
+    params: list[str]  # the params.yaml keys it declares
+
+
+def pipeline_stages(root: Path) -> dict[str, Stage]:
+    """dvc.yaml's stages as DVC itself resolves them: each matrix entry named as DVC names it (train@mlp-numpy),
+    its ${item.x} filled in."""
+    from dvc.repo import Repo
+
+    stages = {}
+    with Repo(str(root)) as repo:
+        for stage in repo.index.stages:
+            if not getattr(stage, "cmd", None):
+                continue
+            deps = [d for d in stage.deps if type(d).__name__ != "ParamsDependency"]
+            params = [key for d in stage.deps if type(d).__name__ == "ParamsDependency" for key in d.params]
+            paths = [str(Path(d.fs_path).relative_to(root)) for d in deps]
+            stages[stage.addressing] = Stage(stage.cmd, paths, params)
+    return stages

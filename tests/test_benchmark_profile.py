@@ -5,7 +5,7 @@ from __future__ import annotations
 import linecache
 import time
 
-from benchmarks.run import LineTimes
+from benchmarks.profiler import LineTimes
 
 
 def slow_part() -> None:

@@ -1,38 +1,68 @@
 """dvc.yaml's code deps are exactly what each stage's command imports, so an edit reruns what it can affect and
-nothing else."""
+nothing else; and the library's modules import each other without a cycle."""
 
 from __future__ import annotations
 
+import ast
 import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.clones import Clone
-from tests.conftest import ROOT
-from tests.imports import code_deps, files_run_by, module_file
+from tests.conftest import ROOT, STAGES
+from tests.imports import code_deps, files_run_by, module_file, modules_imported, pipeline_stages
 
-STAGES = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
 LIBRARY = ROOT / "mnist_numpy_vs_torch"
 
 
-def listed_code(stage: dict) -> set[str]:
-    return {dep for dep in stage["deps"] if dep.endswith(".py")}
+def listed_code(deps: list[str]) -> set[str]:
+    return {dep for dep in deps if dep.endswith(".py")}
 
 
 @pytest.mark.parametrize("name", list(STAGES))
 def test_each_stage_lists_exactly_the_files_its_command_imports(name: str) -> None:
-    imported, listed = code_deps(ROOT, STAGES[name]["cmd"]), listed_code(STAGES[name])
+    imported, listed = code_deps(ROOT, STAGES[name].cmd), listed_code(STAGES[name].deps)
     assert sorted(imported - listed) == [], f"{name} runs these files but dvc.yaml does not list them"
     assert sorted(listed - imported) == [], f"{name} lists these files in dvc.yaml but never imports them"
 
 
 def test_every_library_module_is_run_by_a_stage_or_a_command() -> None:
-    commands = ["mnist_numpy_vs_torch.predict", "mnist_numpy_vs_torch.reproduction"]  # mnist-predict, CI's gate
-    used = {ROOT / f for stage in STAGES.values() for f in code_deps(ROOT, stage["cmd"])}
+    commands = ["mnist_numpy_vs_torch.recognition.predict", "mnist_numpy_vs_torch.comparison.reproduction"]
+    used = {ROOT / f for stage in STAGES.values() for f in code_deps(ROOT, stage.cmd)}
     used |= {f for command in commands for f in files_run_by(ROOT, module_file(ROOT, command))}
-    assert set(LIBRARY.glob("*.py")) - used == set()
+    assert set(LIBRARY.rglob("*.py")) - used == set()
+
+
+def test_no_library_module_imports_itself_through_others() -> None:
+    """A cycle (a imports b, b imports a, at any depth, function-level imports included) would make the modules one
+    unit that only the interpreter's import order holds together."""
+    graph = {
+        path: {found for name in modules_imported(ROOT, path) if (found := module_file(ROOT, name)) and found != path}
+        for path in LIBRARY.rglob("*.py")
+    }
+    cycles = set()
+    for start in graph:
+        todo, seen = list(graph[start]), set()
+        while todo:
+            node = todo.pop()
+            if node == start:
+                cycles.add(str(start.relative_to(ROOT)))
+                break
+            if node not in seen:
+                seen.add(node)
+                todo += graph.get(node, ())
+    packages = {path for path in graph if path.name == "__init__.py"}  # a docstring at most: importing one runs nothing
+    assert sorted(cycles) == []
+    assert all(isinstance(node, ast.Expr) for path in packages for node in ast.parse(path.read_text()).body)
+
+
+def test_nothing_outside_stages_imports_a_stage_script() -> None:
+    outside = [p for folder in ("mnist_numpy_vs_torch", "tests", "benchmarks") for p in (ROOT / folder).rglob("*.py")]
+    importers = [
+        str(p.relative_to(ROOT)) for p in outside if any(n.split(".")[0] == "stages" for n in modules_imported(ROOT, p))
+    ]
+    assert importers == []
 
 
 def test_lazy_imports_count_too(tmp_path: Path) -> None:
@@ -45,14 +75,17 @@ def test_lazy_imports_count_too(tmp_path: Path) -> None:
     assert {p.name for p in found} == {"__init__.py", "eager.py", "lazy.py", "inner.py"}
 
 
-def test_the_torch_model_does_not_need_the_numpy_model_and_evaluate_not_the_schedule() -> None:
-    torch_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.mlp_torch"))
-    assert LIBRARY / "mlp_numpy.py" not in torch_model
-    numpy_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.mlp_numpy"))
-    assert LIBRARY / "mlp_torch.py" not in numpy_model
-    assert "mnist_numpy_vs_torch/schedule.py" not in code_deps(ROOT, STAGES["evaluate"]["cmd"])
-    assert "mnist_numpy_vs_torch/mlp_torch.py" not in code_deps(ROOT, STAGES["train_numpy"]["cmd"])
-    assert "mnist_numpy_vs_torch/mlp_numpy.py" not in code_deps(ROOT, STAGES["train_torch"]["cmd"])
+def test_one_framework_never_loads_the_other_and_evaluate_not_the_schedule() -> None:
+    models = LIBRARY / "models"
+    torch_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.models.mlp_torch"))
+    numpy_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.models.mlp_numpy"))
+    assert not {p for p in torch_model if "numpy" in p.name} and not {p for p in numpy_model if "torch" in p.name}
+    assert models / "mlp.py" in torch_model and models / "mlp.py" in numpy_model  # the architecture both build
+    assert "mnist_numpy_vs_torch/training/schedule.py" not in code_deps(ROOT, STAGES["evaluate"].cmd)
+    for name, stage in STAGES.items():
+        if name.startswith("train@"):
+            other = "torch" if name.endswith("-numpy") else "numpy"
+            assert not [f for f in code_deps(ROOT, stage.cmd) if other in Path(f).name], name
 
 
 @pytest.mark.slow
@@ -60,9 +93,9 @@ def test_editing_any_code_file_marks_exactly_the_stages_that_import_it(reproduce
     """In a clone after `dvc repro`: append a comment to each file in turn; `dvc status` must name exactly the
     stages whose commands import it. The file is restored before the next."""
     root = reproduced.path
-    stages = yaml.safe_load((root / "dvc.yaml").read_text())["stages"]
+    stages = pipeline_stages(root)
     files = sorted(
-        str(p.relative_to(root)) for folder in ("mnist_numpy_vs_torch", "stages") for p in (root / folder).glob("*.py")
+        str(p.relative_to(root)) for folder in ("mnist_numpy_vs_torch", "stages") for p in (root / folder).rglob("*.py")
     )
     wrong = {}
     for file in files:
@@ -73,7 +106,7 @@ def test_editing_any_code_file_marks_exactly_the_stages_that_import_it(reproduce
             status = json.loads(reproduced.run("dvc", "status", "--json").stdout or "{}")
         finally:
             path.write_bytes(original)
-        expected = {name for name, stage in stages.items() if file in code_deps(root, stage["cmd"])}
+        expected = {name for name, stage in stages.items() if file in code_deps(root, stage.cmd)}
         if set(status) != expected:
             wrong[file] = {"stale": sorted(status), "importers": sorted(expected)}
     assert wrong == {}

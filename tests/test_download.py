@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from mnist_numpy_vs_torch.download import RetryPolicy, fetch, fetch_all, sources
+from mnist_numpy_vs_torch.data.download import RetryPolicy, fetch, fetch_all, sources
+from mnist_numpy_vs_torch.data.mnist import SHA256 as MNIST_SHA256
 from mnist_numpy_vs_torch.errors import DownloadError
-from mnist_numpy_vs_torch.mnist import SHA256 as MNIST_SHA256
 from tests.conftest import FAST_POLICY, ROOT, mnist_sources, stage_command, verified_mnist, write_params
 from tests.loopback import LoopbackServer
 

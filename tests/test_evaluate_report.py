@@ -15,8 +15,8 @@ import pytest
 import torch
 import yaml
 
-from mnist_numpy_vs_torch import dataset
-from tests.conftest import ROOT, run_stage, stage_command, write_params
+from mnist_numpy_vs_torch.data import dataset
+from tests.conftest import ROOT, TRAINERS, run_stage, stage_command, write_params
 
 SEEDS = [0, 1]
 
@@ -26,11 +26,11 @@ def project(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Pat
     """A directory laid out like the repository after the pipeline's stages ran there, with small fast models."""
     root = tmp_path_factory.mktemp("project")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["model"]["hidden"] = [24]
-    params["train"] |= {"seeds": SEEDS, "epochs": 2, "batch_size": 256}
+    params["mlp"] |= {"hidden": [24], "epochs": 2, "batch_size": 256}
+    params["train"]["seeds"] = SEEDS
     write_params(root, yaml.safe_dump(params))
     shutil.copytree(prepared_dir, root / "data" / "prepared")
-    for stage in ("train_numpy", "train_torch", "evaluate", "report"):
+    for stage in [*TRAINERS["mlp"], "evaluate", "report"]:
         result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root
@@ -42,10 +42,10 @@ def independent_scores(root: Path, framework: str, seed: int) -> tuple[float, fl
     test = dataset.load_split(root / "data" / "prepared", "test")
     x = (test.images.reshape(-1, 784) / 255.0 - facts["train_pixel_mean"]) / facts["train_pixel_std"]
     if framework == "numpy":
-        with np.load(root / "models" / "numpy" / f"seed-{seed}.npz") as w:
+        with np.load(root / "models" / "mlp" / "numpy" / f"seed-{seed}.npz") as w:
             layers = [(w["weight_0"], w["bias_0"]), (w["weight_1"], w["bias_1"])]
     else:
-        state = torch.load(root / "models" / "torch" / f"seed-{seed}.pt", weights_only=True)
+        state = torch.load(root / "models" / "mlp" / "torch" / f"seed-{seed}.pt", weights_only=True)
         layers = [
             (state["0.weight"].numpy().T, state["0.bias"].numpy()),
             (state["2.weight"].numpy().T, state["2.bias"].numpy()),
@@ -142,8 +142,8 @@ def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path)
 
 @pytest.mark.slow
 def test_report_is_byte_identical_for_the_same_inputs(project: Path, tmp_path: Path) -> None:
-    args = ["data/prepared", "models/numpy", "models/torch", "metrics", "data/evaluation/predictions.npz"]
-    args += ["benchmarks/results.json", str(tmp_path / "again")]
+    args = ["data/prepared", "metrics", "data/evaluation/predictions.npz", "benchmarks/results.json"]
+    args += [str(tmp_path / "again"), "models/mlp/numpy", "models/mlp/torch"]
     subprocess.run(stage_command("report", *args), cwd=project, check=True, capture_output=True)
     for path in sorted((project / "report").rglob("*.*")):
         assert path.read_bytes() == (tmp_path / "again" / path.relative_to(project / "report")).read_bytes(), path

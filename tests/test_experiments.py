@@ -15,7 +15,7 @@ from tests.s3 import S3Server
 
 pytestmark = pytest.mark.slow
 
-TINY = ["-S", "train.epochs=1", "-S", "train.seeds=[0]"]  # one epoch, one seed: seconds per experiment
+TINY = ["-S", "mlp.epochs=1", "-S", "train.seeds=[0]"]  # one epoch, one seed: seconds per experiment
 TABLE = ["--only-changed", "--keep", "numpy|torch|diff|verdict", "--drop", ".*/"]  # the README's command
 
 
@@ -63,19 +63,19 @@ def test_the_readme_table_fits_a_screen_in_a_fresh_clone(reproduced: Clone) -> N
 
 def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clone, tmp_path: Path) -> None:
     clone = reproduced.copy(tmp_path / "repo")
-    clone.run("dvc", "exp", "run", "--queue", "-S", "train.lr=0.05,0.2", *TINY)
+    clone.run("dvc", "exp", "run", "--queue", "-S", "mlp.lr=0.05,0.2", *TINY)
     clone.run("dvc", "queue", "start", "-j", "2")
     status = wait_for_queue(clone)
     assert status.count("Success") == 2, status
 
     found = experiments(clone)
-    assert sorted(e["params"]["train"]["lr"] for e in found.values()) == [0.05, 0.2]
+    assert sorted(e["params"]["mlp"]["lr"] for e in found.values()) == [0.05, 0.2]
     for experiment in found.values():
         runs = json.loads(clone.run("git", "show", f"{experiment['rev']}:metrics/runs.json").stdout)
         assert runs["numpy"]["threads"] == runs["torch"]["threads"] == max(1, available_cores() // 2)
 
     columns = table_columns(clone, *TABLE)
-    assert "train.lr" in columns and "train.epochs" in columns and len(columns) <= 25, columns
+    assert "mlp.lr" in columns and "mlp.epochs" in columns and len(columns) <= 25, columns
 
     best = max(found, key=lambda name: found[name]["summary"]["numpy"]["test_acc"])
     clone.run("dvc", "exp", "apply", best)
@@ -101,8 +101,8 @@ def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone,
     machines = {}
     for name, lr in (("a", "0.05"), ("b", "0.2")):
         machine = fresh_clone(origin, tmp_path / name, first.env)
-        output = machine.run("dvc", "exp", "run", "--pull", "-n", f"lr-{lr}", "-S", f"train.lr={lr}", *TINY).stdout
-        assert "Running stage 'train_numpy'" in output
+        output = machine.run("dvc", "exp", "run", "--pull", "-n", f"lr-{lr}", "-S", f"mlp.lr={lr}", *TINY).stdout
+        assert "Running stage 'train@mlp-numpy'" in output
         assert "Running stage 'download'" not in output and "Running stage 'parse'" not in output, "pulled, not redone"
         machine.run("dvc", "exp", "push", "origin", f"lr-{lr}")
         machines[name] = experiments(machine)[f"lr-{lr}"]
@@ -110,7 +110,7 @@ def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone,
     third = fresh_clone(origin, tmp_path / "third", first.env)
     third.run("dvc", "exp", "pull", "origin", "lr-0.05", "lr-0.2")
     found = experiments(third)
-    assert {found["lr-0.05"]["params"]["train"]["lr"], found["lr-0.2"]["params"]["train"]["lr"]} == {0.05, 0.2}
+    assert {found["lr-0.05"]["params"]["mlp"]["lr"], found["lr-0.2"]["params"]["mlp"]["lr"]} == {0.05, 0.2}
     assert found["lr-0.05"]["summary"] == machines["a"]["summary"]
     assert found["lr-0.2"]["summary"] == machines["b"]["summary"]
     third.run("dvc", "exp", "apply", "lr-0.2")  # its outputs come from the S3 remote

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch import idx
+from mnist_numpy_vs_torch.data import idx
 
 
 def images_bytes(count: int = 3) -> bytes:

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mnist_numpy_vs_torch import idx
+from mnist_numpy_vs_torch.data import idx
 from tests.conftest import ROOT, stage_command, write_params
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from mnist_numpy_vs_torch.params import ParamsError, declared_keys, for_stage, load_params, validate
-from tests.conftest import ROOT, run_stage, write_params
+from tests.conftest import ROOT, STAGES, run_stage, write_params
 
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
@@ -28,30 +28,30 @@ def changed(dotted: str, value: object) -> dict:
 
 def test_the_committed_params_are_valid_and_typed() -> None:
     params = load_params(ROOT / "params.yaml")
-    assert params.train.lr > 0 and params.model.hidden and isinstance(params.train.seeds, tuple)
+    assert params.mlp.lr > 0 and params.mlp.hidden and isinstance(params.train.seeds, tuple)
     with pytest.raises(dataclasses.FrozenInstanceError):
-        params.train.lr = 1.0  # type: ignore[misc]
+        params.mlp.lr = 1.0  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
     ("key", "value", "message"),
     [
-        ("train.lr", "1e-3", r"train.lr: expected a number > 0, got the string '1e-3' \(YAML reads 1e-3 as text"),
-        ("train.lr", 0, "train.lr: expected a number > 0, got 0"),
-        ("train.lr", -0.1, "train.lr: expected a number > 0, got -0.1"),
-        ("train.epochs", 0, "train.epochs: expected an integer >= 1, got 0"),
-        ("train.epochs", 2.5, "train.epochs: expected an integer, got 2.5"),
-        ("train.batch_size", -8, "train.batch_size: expected an integer >= 1, got -8"),
-        ("train.batch_size", True, "train.batch_size: expected an integer, got True"),
-        ("train.momentum", 1.0, "train.momentum: expected a number >= 0 and < 1, got 1.0"),
+        ("mlp.lr", "1e-3", r"mlp.lr: expected a number > 0, got the string '1e-3' \(YAML reads 1e-3 as text"),
+        ("mlp.lr", 0, "mlp.lr: expected a number > 0, got 0"),
+        ("mlp.lr", -0.1, "mlp.lr: expected a number > 0, got -0.1"),
+        ("mlp.epochs", 0, "mlp.epochs: expected an integer >= 1, got 0"),
+        ("mlp.epochs", 2.5, "mlp.epochs: expected an integer, got 2.5"),
+        ("mlp.batch_size", -8, "mlp.batch_size: expected an integer >= 1, got -8"),
+        ("mlp.batch_size", True, "mlp.batch_size: expected an integer, got True"),
+        ("mlp.momentum", 1.0, "mlp.momentum: expected a number >= 0 and < 1, got 1.0"),
         ("train.seeds", [], r"train.seeds: expected a non-empty list, got \[\]"),
         ("train.seeds", [1, 1], "train.seeds: expected distinct values"),
-        ("train.schedule", "linear", "train.schedule: expected one of cosine, step, constant, got 'linear'"),
-        ("model.hidden", [], r"model.hidden: expected a non-empty list, got \[\]"),
-        ("model.hidden", [512, 0], r"model.hidden\[1\]: expected an integer >= 1, got 0"),
+        ("mlp.schedule", "linear", "mlp.schedule: expected one of cosine, step, constant, got 'linear'"),
+        ("mlp.hidden", [], r"mlp.hidden: expected a non-empty list, got \[\]"),
+        ("mlp.hidden", [512, 0], r"mlp.hidden\[1\]: expected an integer >= 1, got 0"),
         ("parse.val_size", 60000, "parse.val_size: expected fewer than the 60000 training images"),
         ("train_torch.device", "tpu", "train_torch.device: expected one of auto, cpu, cuda"),
-        ("train.learning_rate", 0.1, "train.learning_rate: unknown key"),
+        ("mlp.learning_rate", 0.1, "mlp.learning_rate: unknown key"),
         ("trian", {}, "trian: unknown key"),
     ],
 )
@@ -63,17 +63,17 @@ def test_bad_values_are_refused_with_the_dotted_key(key: str, value: object, mes
 
 def test_a_missing_key_is_named() -> None:
     params = copy.deepcopy(DEFAULTS)
-    del params["train"]["momentum"]
-    with pytest.raises(ParamsError, match="train.momentum: missing"):
+    del params["mlp"]["momentum"]
+    with pytest.raises(ParamsError, match="mlp.momentum: missing"):
         validate(params)
 
 
 def test_every_stage_refuses_bad_params_before_work(tmp_path: Path) -> None:
-    write_params(tmp_path, yaml.safe_dump(changed("train.lr", "1e-3")))
-    for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
+    write_params(tmp_path, yaml.safe_dump(changed("mlp.lr", "1e-3")))
+    for stage in STAGES:
         result = run_stage(tmp_path, stage)
         assert result.returncode == 1, stage
-        assert result.stderr.startswith("error: train.lr: expected a number > 0, got the string '1e-3'"), stage
+        assert result.stderr.startswith("error: mlp.lr: expected a number > 0, got the string '1e-3'"), stage
         assert len(result.stderr.strip().splitlines()) == 1
         assert sorted(p.name for p in tmp_path.iterdir()) == ["dvc.yaml", "params.yaml"]
 
@@ -83,8 +83,8 @@ def test_a_stage_gets_only_the_keys_its_dvc_yaml_entry_declares(tmp_path: Path) 
     evaluate = for_stage("evaluate", tmp_path / "params.yaml")
     assert evaluate.train.seeds == tuple(DEFAULTS["train"]["seeds"])  # declared as train.seeds
     assert evaluate.evaluate.batch_size == DEFAULTS["evaluate"]["batch_size"]  # the whole section is declared
-    with pytest.raises(ParamsError, match=r"^train\.lr: stage evaluate reads it but dvc\.yaml does not list it"):
-        _ = evaluate.train.lr
+    with pytest.raises(ParamsError, match=r"^train\.shift: stage evaluate reads it but dvc\.yaml does not list it"):
+        _ = evaluate.train.shift
     with pytest.raises(ParamsError, match=r"^download: stage evaluate reads this section but dvc\.yaml does not"):
         _ = evaluate.download
     report = for_stage("report", tmp_path / "params.yaml")
@@ -96,8 +96,9 @@ def test_a_stage_gets_only_the_keys_its_dvc_yaml_entry_declares(tmp_path: Path) 
 def test_each_stage_reads_what_its_dvc_yaml_entry_declares(tmp_path: Path) -> None:
     """The declared keys exist, and a stage the file does not know is a one-line error naming dvc.yaml."""
     write_params(tmp_path)
-    for stage in yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]:
-        assert declared_keys(stage, tmp_path / "dvc.yaml") or stage == "plots_page"  # the one that reads no key
+    for stage in STAGES:
+        assert declared_keys(stage, tmp_path / "dvc.yaml") == STAGES[stage].params  # as DVC resolves them
+        assert STAGES[stage].params or stage == "plots_page"  # the one that reads no key
         for_stage(stage, tmp_path / "params.yaml")  # every declared key is a real key
     with pytest.raises(ParamsError, match=r"dvc\.yaml: cannot read the params of stage 'training'"):
         for_stage("training", tmp_path / "params.yaml")
@@ -106,9 +107,9 @@ def test_each_stage_reads_what_its_dvc_yaml_entry_declares(tmp_path: Path) -> No
 def test_a_declared_key_that_params_yaml_lacks_is_refused(tmp_path: Path) -> None:
     write_params(tmp_path)
     dvc_yaml = yaml.safe_load((tmp_path / "dvc.yaml").read_text())
-    dvc_yaml["stages"]["evaluate"]["params"].append("train.learning_rate")
+    dvc_yaml["stages"]["evaluate"]["params"].append("mlp.learning_rate")
     (tmp_path / "dvc.yaml").write_text(yaml.safe_dump(dvc_yaml))
-    with pytest.raises(ParamsError, match=r"stage evaluate declares train\.learning_rate, which is not a key"):
+    with pytest.raises(ParamsError, match=r"stage evaluate declares mlp\.learning_rate, which is not a key"):
         for_stage("evaluate", tmp_path / "params.yaml")
 
 
@@ -117,3 +118,11 @@ def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
     path.write_text("train: [unclosed\n")
     with pytest.raises(ParamsError, match=f"{path}: not valid YAML"):
         load_params(path)
+
+
+def test_a_training_stage_sees_its_own_architecture_and_framework_only(tmp_path: Path) -> None:
+    write_params(tmp_path)
+    numpy_mlp = for_stage("train@mlp-numpy", tmp_path / "params.yaml")
+    assert numpy_mlp.mlp.lr == DEFAULTS["mlp"]["lr"] and numpy_mlp.train.seeds == tuple(DEFAULTS["train"]["seeds"])
+    with pytest.raises(ParamsError, match=r"^train_torch: stage train@mlp-numpy reads this section"):
+        _ = numpy_mlp.train_torch

@@ -10,20 +10,27 @@ import numpy as np
 import pytest
 import torch
 
-from mnist_numpy_vs_torch import dataset, mlp_torch, seeding, training
+from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import ModelFileError, TrainingDiverged
 from mnist_numpy_vs_torch.machine import threads_for
-from mnist_numpy_vs_torch.mlp_numpy import NumpyMLP, SGDTrainer
-from mnist_numpy_vs_torch.mlp_numpy import evaluate as numpy_evaluate
-from stages.train_numpy import train_seed as train_numpy_seed
-from stages.train_torch import train_seed as train_torch_seed
+from mnist_numpy_vs_torch.models import mlp_numpy, mlp_torch, numpy_common, torch_common, torch_optim
+from mnist_numpy_vs_torch.models.mlp import initial_weights
+from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
+from mnist_numpy_vs_torch.models.numpy_optim import SGD
+from mnist_numpy_vs_torch.training import batches, loop, numpy_steps, torch_steps
 from tests.conftest import PARAMS, ROOT
 
 
 def test_torch_starts_from_exactly_the_numpy_initial_weights() -> None:
-    layers = seeding.initial_weights([64, 32], "kaiming_normal", seed=7)
+    layers = initial_weights([64, 32], "kaiming_normal", seed=7)
     for (w, b), (tw, tb) in zip(layers, mlp_torch.to_layers(mlp_torch.from_layers(layers))):
         assert np.array_equal(w, tw) and np.array_equal(b, tb)
+
+
+def torch_sgd(model: torch.nn.Module, momentum: float, weight_decay: float) -> torch_steps.TorchSteps:
+    """The training stage's steps for `model`, its optimiser built from a recipe with these settings."""
+    recipe = dataclasses.replace(PARAMS.mlp, momentum=momentum, weight_decay=weight_decay)
+    return torch_steps.TorchSteps(model, torch_optim.optimizer(model, recipe))
 
 
 def fifty_steps_both_ways(
@@ -31,20 +38,22 @@ def fifty_steps_both_ways(
 ) -> tuple[np.ndarray, np.ndarray, NumpyMLP, torch.nn.Sequential, list]:
     """50 steps of the default optimiser (momentum, weight decay) from the default initial weights, seed 0,
     on the first 50 real batches of the epoch."""
-    model, train = PARAMS.model, PARAMS.train
-    batch_size = train.batch_size
-    initial = seeding.initial_weights(model.hidden, model.init, seed=0)
+    recipe = PARAMS.mlp
+    batch_size = recipe.batch_size
+    initial = initial_weights(recipe.hidden, recipe.init, seed=0)
     layers = [(w.astype(dtype), b.astype(dtype)) for w, b in initial]
-    order = seeding.epoch_order(len(data.y), seed=0, epoch=0)
+    order = batches.epoch_order(len(data.y), seed=0, epoch=0)
     x, y = data.x.astype(dtype), data.y
 
     numpy_model = NumpyMLP(layers)
-    numpy_losses = SGDTrainer(numpy_model, batch_size, train.momentum, train.weight_decay).train_epoch(
-        x, y, order, batch_size, lrs
+    optimizer = SGD(*numpy_model.parameters(), momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    steps = numpy_steps.NumpySteps(
+        mlp_numpy.Backprop(numpy_model, batch_size), optimizer, batch_size, x.shape[1], dtype
     )
-    mlp_torch.configure(threads=1, seed=0)
+    numpy_losses = steps.train_epoch(x, y, order, batch_size, lrs)
+    torch_steps.configure(threads=1, seed=0)
     torch_model = mlp_torch.from_layers(layers)
-    torch_losses = mlp_torch.TorchTrainer(torch_model, train.momentum, train.weight_decay).train_epoch(
+    torch_losses = torch_sgd(torch_model, recipe.momentum, recipe.weight_decay).train_epoch(
         torch.from_numpy(x), torch.from_numpy(y), order, batch_size, lrs
     )
     return numpy_losses, torch_losses, numpy_model, torch_model, layers
@@ -60,7 +69,7 @@ def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(prepared_dir:
     """The proof that both compute the same thing: the default schedule, momentum and weight decay, in float64,
     where rounding is too small to matter. Measured here: losses and weights agree to about 1e-15."""
     data = dataset.load_inputs(prepared_dir, "train")
-    lrs = training.run_learning_rates(PARAMS.train, len(data))[0, :50]
+    lrs = loop.run_learning_rates(PARAMS.mlp, len(data))[0, :50]
     numpy_losses, torch_losses, numpy_model, torch_model, _ = fifty_steps_both_ways(data, lrs, np.float64)
     assert numpy_model.weights[0].dtype == np.float64
     assert np.abs(numpy_losses - torch_losses).max() < 1e-9
@@ -90,8 +99,8 @@ def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
     lrs = np.full(50, 0.01)
     _, _, numpy_model, _, layers = fifty_steps_both_ways(data, lrs)
     torch_model = mlp_torch.from_layers(layers)
-    mlp_torch.TorchTrainer(torch_model, PARAMS.train.momentum, weight_decay=0.0).train_epoch(
-        torch.from_numpy(data.x), torch.from_numpy(data.y), seeding.epoch_order(len(data.y), 0, 0), 128, lrs
+    torch_sgd(torch_model, PARAMS.mlp.momentum, weight_decay=0.0).train_epoch(
+        torch.from_numpy(data.x), torch.from_numpy(data.y), batches.epoch_order(len(data.y), 0, 0), 128, lrs
     )
     assert largest_parameter_difference(numpy_model, torch_model) > 1e-4
 
@@ -102,13 +111,14 @@ def test_full_default_training_gives_the_same_test_accuracy(prepared_dir: Path) 
     percentage points, both at least 98.5%."""
     train = dataset.load_split(prepared_dir, "train")
     val, test = dataset.load_inputs(prepared_dir, "val"), dataset.load_inputs(prepared_dir, "test")
-    inputs = training.EpochInputs(train.images, dataset.load_normaliser(prepared_dir), max_shift=PARAMS.train.shift)
+    inputs = loop.EpochInputs(train.images, dataset.load_normaliser(prepared_dir), max_shift=PARAMS.train.shift)
     labels = train.labels.astype(np.int64)
-    mlp_torch.configure(threads_for(PARAMS.train_torch.threads), seed=0)
-    numpy_model, _ = train_numpy_seed(inputs, labels, val, PARAMS.model, PARAMS.train, seed=0)
-    torch_model, _ = train_torch_seed(inputs, labels, val, PARAMS.model, PARAMS.train, 0, torch.device("cpu"))
-    numpy_accuracy = numpy_evaluate(numpy_model, test.x, test.y)[1]
-    torch_accuracy = mlp_torch.evaluate(torch_model, torch.from_numpy(test.x), torch.from_numpy(test.y))[1]
+    torch_steps.configure(threads_for(PARAMS.train_torch.threads), seed=0)
+    numpy_model, _ = numpy_steps.train_seed("mlp numpy", mlp_numpy, PARAMS.mlp, inputs, labels, val, seed=0)
+    cpu = torch.device("cpu")
+    torch_model, _ = torch_steps.train_seed("mlp torch", mlp_torch, PARAMS.mlp, inputs, labels, val, 0, cpu)
+    numpy_accuracy = numpy_common.evaluate(numpy_model.logits, test.x, test.y)[1]
+    torch_accuracy = torch_common.evaluate(torch_model, torch.from_numpy(test.x), torch.from_numpy(test.y))[1]
     assert abs(numpy_accuracy - torch_accuracy) * 100 <= 0.15
     assert min(numpy_accuracy, torch_accuracy) >= 0.985
 
@@ -122,14 +132,14 @@ def test_committed_metrics_meet_the_accuracy_target() -> None:
 
 
 def test_auto_device_is_cuda_exactly_when_cuda_is_available() -> None:
-    assert mlp_torch.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
-    assert mlp_torch.resolve_device("cpu").type == "cpu"
+    assert torch_steps.resolve_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert torch_steps.resolve_device("cpu").type == "cpu"
 
 
 def test_torch_model_round_trips_through_a_weights_only_state_dict(tmp_path: Path) -> None:
-    model = mlp_torch.from_layers(seeding.initial_weights([16], "kaiming_uniform", seed=1))
-    mlp_torch.save(model, tmp_path / "model.pt")
-    loaded = mlp_torch.load(tmp_path / "model.pt", [16])
+    model = mlp_torch.from_layers(initial_weights([16], "kaiming_uniform", seed=1))
+    torch_common.save(model, tmp_path / "model.pt")
+    loaded = mlp_torch.load(tmp_path / "model.pt")
     for a, b in zip(model.state_dict().values(), loaded.state_dict().values()):
         assert torch.equal(a, b)
 
@@ -138,29 +148,26 @@ def test_torch_load_refuses_pickled_objects_and_damaged_files(tmp_path: Path) ->
     path = tmp_path / "model.pt"
     torch.save({"0.weight": torch.zeros(16, 784), "payload": object()}, path)
     with pytest.raises(ModelFileError, match=f"{path}: not a readable torch model"):
-        mlp_torch.load(path, [16])
-    mlp_torch.save(mlp_torch.build([16]), path)
+        mlp_torch.load(path)
+    torch_common.save(mlp_torch.network([16]), path)
     path.write_bytes(path.read_bytes()[:-100])
     with pytest.raises(ModelFileError, match=f"{path}: not a readable torch model"):
-        mlp_torch.load(path, [16])
-    with pytest.raises(ModelFileError, match=r"hidden widths \[16\], expected \[32\]"):
-        mlp_torch.save(mlp_torch.build([16]), path)
-        mlp_torch.load(path, [32])
+        mlp_torch.load(path)
 
 
 def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> None:
     data, val = dataset.load_inputs(prepared_dir, "train"), dataset.load_inputs(prepared_dir, "val")
     images = dataset.load_split(prepared_dir, "train").images
-    model = mlp_torch.from_layers(seeding.initial_weights([32], "kaiming_uniform", 0))
-    trainer = mlp_torch.TorchTrainer(model, momentum=0.9, weight_decay=0.0)
+    model = mlp_torch.from_layers(initial_weights([32], "kaiming_uniform", 0))
+    trainer = torch_sgd(model, momentum=0.9, weight_decay=0.0)
     y = torch.from_numpy(data.y)
-    train = dataclasses.replace(PARAMS.train, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
-    with pytest.raises(TrainingDiverged, match=r"torch training diverged \(seed 0\): loss is nan at epoch 1"):
-        training.fit(
-            "torch",
+    recipe = dataclasses.replace(PARAMS.mlp, epochs=1, batch_size=256, lr=1.0e4, schedule="constant")
+    with pytest.raises(TrainingDiverged, match=r"mlp torch training diverged \(seed 0\): loss is nan at epoch 1"):
+        loop.fit(
+            "mlp torch",
             lambda x, order, lrs: trainer.train_epoch(torch.from_numpy(x), y, order, 256, lrs),
-            lambda: mlp_torch.evaluate(model, torch.from_numpy(val.x), torch.from_numpy(val.y)),
-            inputs=training.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0),
-            train=train,
+            lambda: torch_common.evaluate(model, torch.from_numpy(val.x), torch.from_numpy(val.y)),
+            inputs=loop.EpochInputs(images, dataset.load_normaliser(prepared_dir), max_shift=0),
+            recipe=recipe,
             seed=0,
         )

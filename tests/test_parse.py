@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch import dataset, idx
+from mnist_numpy_vs_torch.data import dataset, idx
 from tests.conftest import stage_command, write_params
 
 MNIST_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]

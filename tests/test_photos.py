@@ -18,8 +18,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageOps
 
-from mnist_numpy_vs_torch import dataset
-from mnist_numpy_vs_torch.digit_image import decode_digit, load_digit
+from mnist_numpy_vs_torch.data import dataset
+from mnist_numpy_vs_torch.recognition.picture import decode_digit, load_digit
 from tests.conftest import predict
 from tests.photos import Conditions, phone_photo
 

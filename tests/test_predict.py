@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mnist_numpy_vs_torch import dataset
-from mnist_numpy_vs_torch.digit_image import load_digit, to_mnist
+from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import ImageInputError
+from mnist_numpy_vs_torch.recognition.picture import load_digit, to_mnist
 from tests.conftest import predict
 
 SAMPLE = 300
@@ -107,7 +107,7 @@ def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: P
     Image.new("L", (50, 50), 255).save(picture)
     result = predict(workspace, "--models-dir", str(tmp_path / "nowhere"), str(picture))
     assert result.returncode == 1 and "run `dvc repro` (or `dvc pull`)" in result.stderr
-    broken = tmp_path / "broken" / "torch"
+    broken = tmp_path / "broken" / "mlp" / "torch"
     broken.mkdir(parents=True)
     (broken / "seed-0.pt").write_bytes(b"garbage")
     result = predict(

@@ -28,7 +28,7 @@ def test_a_fresh_clone_reproduces_the_committed_metrics(reproduced: Clone) -> No
     committed = json.loads(reproduced.committed("metrics/scores.json"))
     now = json.loads((reproduced.path / "metrics" / "scores.json").read_text())
     assert now == committed, "same machine, same library versions: the scores must be bit-identical"
-    check = reproduced.run("python", "-m", "mnist_numpy_vs_torch.reproduction")
+    check = reproduced.run("python", "-m", "mnist_numpy_vs_torch.comparison.reproduction")
     assert "bit-identical to the committed ones (same environment)" in check.stdout, check.stdout
 
 
@@ -50,7 +50,7 @@ def test_retraining_gives_bit_identical_weights_and_metrics(reproduced: Clone, t
     weights = seed_0_files(clone)
     scores = json.loads((clone.path / "metrics" / "scores.json").read_text())
     only_seed_0(clone)
-    assert clone.stages_run() == {"train_numpy", "train_torch", "evaluate", "report"}
+    assert clone.stages_run() == {"train@mlp-numpy", "train@mlp-torch", "evaluate", "report"}
     assert seed_0_files(clone) == weights
     again = json.loads((clone.path / "metrics" / "scores.json").read_text())
     for framework in ("numpy", "torch"):
@@ -76,7 +76,7 @@ def test_a_second_repro_runs_nothing(reproduced: Clone) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        (("params.yaml", "train_numpy", "threads", 1), {"train_numpy", "evaluate", "report"}),
+        (("params.yaml", "train_numpy", "threads", 1), {"train@mlp-numpy", "evaluate", "report"}),
         (("params.yaml", "report", "misclassified_shown", 8), {"report"}),
         # evaluate's outputs come out the same, so the report, which reads only them, has nothing to redo
         (("stages/evaluate.py", None, None, None), {"evaluate"}),
@@ -128,7 +128,7 @@ def test_two_repros_at_once_one_runs_and_the_other_stops_on_the_lock(reproduced:
     command = [sys.executable, "-m", "dvc", "repro", "--single-item", "train_numpy"]
     first = subprocess.Popen(command, cwd=clone.path, env=clone.env, stdout=subprocess.PIPE, text=True)
     for line in first.stdout:
-        if "Running stage 'train_numpy'" in line:
+        if "Running stage 'train@mlp-numpy'" in line:
             break  # the stage runs now, under DVC's lock; a seed of training holds it for seconds
     second = clone.run("dvc", "repro", check=False)
     first.communicate(timeout=600)
@@ -153,7 +153,7 @@ def test_push_then_pull_in_a_fresh_clone_runs_no_stage(reproduced: Clone, tmp_pa
 
     pulled = fresh_clone(clone.path, tmp_path / "pulled", clone.env)
     pulled.run("dvc", "pull")
-    assert (pulled.path / "models" / "numpy" / "seed-0.npz").is_file()
+    assert (pulled.path / "models" / "mlp" / "numpy" / "seed-0.npz").is_file()
     assert pulled.is_up_to_date()
     assert pulled.stages_run() == set()
 
@@ -165,10 +165,10 @@ def test_push_then_pull_in_a_fresh_clone_runs_no_stage(reproduced: Clone, tmp_pa
 def test_an_experiment_is_listed_and_its_metrics_and_params_diff_against_the_commit(
     reproduced: Clone, tmp_path: Path
 ) -> None:
-    """`dvc exp run -S train.epochs=1` runs and is listed; applied and committed, the diffs show the change."""
+    """`dvc exp run -S mlp.epochs=1` runs and is listed; applied and committed, the diffs show the change."""
     clone = reproduced.copy(tmp_path / "repo")
-    epochs = yaml.safe_load(clone.committed("params.yaml"))["train"]["epochs"]
-    clone.run("dvc", "exp", "run", "-n", "one-epoch", "-S", "train.epochs=1", "-S", "train.seeds=[0]")
+    epochs = yaml.safe_load(clone.committed("params.yaml"))["mlp"]["epochs"]
+    clone.run("dvc", "exp", "run", "-n", "one-epoch", "-S", "mlp.epochs=1", "-S", "train.seeds=[0]")
     shown = clone.run("dvc", "exp", "show", "--md").stdout
     assert "one-epoch" in shown
     clone.run("git", "add", "-A")
@@ -177,7 +177,7 @@ def test_an_experiment_is_listed_and_its_metrics_and_params_diff_against_the_com
     metrics_diff = clone.run("dvc", "metrics", "diff", "HEAD~1", "HEAD", "--md").stdout
     assert re.search(r"numpy\.test_acc\s*\|\s*0\.98\d*\s*\|\s*0\.9\d*\s*\|\s*-0\.\d+", metrics_diff), metrics_diff
     params_diff = clone.run("dvc", "params", "diff", "HEAD~1", "HEAD", "--md").stdout
-    assert re.search(rf"train\.epochs\s*\|\s*{epochs}\s*\|\s*1\s*\|", params_diff), params_diff
+    assert re.search(rf"mlp\.epochs\s*\|\s*{epochs}\s*\|\s*1\s*\|", params_diff), params_diff
     plots = json.loads(clone.run("dvc", "plots", "diff", "HEAD~1", "HEAD", "--json").stdout)
     declared = yaml.safe_load(clone.committed("dvc.yaml"))["plots"]
     assert "errors" not in plots and len(plots["data"]) == len(declared)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import copy
 
-from mnist_numpy_vs_torch.reproduction import problems, tolerance
+from mnist_numpy_vs_torch.comparison.reproduction import problems, tolerance
 
 
 def scores(accuracy: float = 0.986, loss: float = 0.050, std: float = 0.0005) -> dict:

@@ -20,7 +20,7 @@ import pytest
 import requests
 from PIL import Image, ImageDraw
 
-from mnist_numpy_vs_torch import dataset
+from mnist_numpy_vs_torch.data import dataset
 from tests.conftest import ARTIFACTS
 
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def server_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(workspace: Path, server_temp: Path) -> Iterator[str]:
     """`mnist-predict --serve` on a free loopback port, in a workspace with trained models."""
     port = free_port()
-    command = [sys.executable, "-m", "mnist_numpy_vs_torch.predict", "--serve", "--port", str(port)]
+    command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--serve", "--port", str(port)]
     env = os.environ | {"TMPDIR": str(server_temp)}
     process = subprocess.Popen(
         command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -90,7 +90,7 @@ def test_a_drawing_gets_the_same_record_as_the_command(server: str, workspace: P
     assert answer.status_code == 200
     record = answer.json()
     assert record.pop("preprocessed").startswith("data:image/png;base64,")
-    command = [sys.executable, "-m", "mnist_numpy_vs_torch.predict", "--json", str(picture)]
+    command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--json", str(picture)]
     printed = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=True).stdout
     assert record == json.loads(printed)[0]
     assert {f: record["predictions"][f]["digit"] for f in ("numpy", "torch")} == {"numpy": 7, "torch": 7}

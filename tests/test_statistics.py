@@ -8,8 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch import statistics
-from mnist_numpy_vs_torch.statistics import mcnemar_exact, seeds_needed, t_interval, verdict
+from mnist_numpy_vs_torch.comparison import rule as statistics
+from mnist_numpy_vs_torch.comparison.rule import mcnemar_exact, seeds_needed, t_interval, verdict
 
 
 def test_t_interval_matches_a_hand_worked_example() -> None:

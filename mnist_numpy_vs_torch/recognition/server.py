@@ -26,9 +26,9 @@ from PIL import Image
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mnist_numpy_vs_torch.digit_image import decode_digit
 from mnist_numpy_vs_torch.errors import PipelineError
-from mnist_numpy_vs_torch.predict import Classifier
+from mnist_numpy_vs_torch.recognition.classifier import Classifier
+from mnist_numpy_vs_torch.recognition.picture import decode_digit
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,7 @@ def png_data_url(image: np.ndarray) -> str:
 
 def create_app(classifier: Classifier) -> FastAPI:
     app = FastAPI(title="MNIST: NumPy vs PyTorch", docs_url=None, redoc_url=None, openapi_url=None)
-    page = resources.files("mnist_numpy_vs_torch").joinpath("static/index.html").read_text(encoding="utf-8")
+    page = resources.files("mnist_numpy_vs_torch.recognition").joinpath("static/index.html").read_text(encoding="utf-8")
 
     @app.exception_handler(BadRequest)
     async def bad_request(_: Request, error: BadRequest) -> JSONResponse:

@@ -18,8 +18,8 @@ from pathlib import Path
 import requests
 from tqdm import tqdm
 
-from mnist_numpy_vs_torch import mnist
 from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.data import mnist
 from mnist_numpy_vs_torch.errors import DownloadError
 
 log = logging.getLogger(__name__)

@@ -1,5 +1,5 @@
-"""Where the trainers put what they make, in each framework's folder (models/numpy, models/torch in dvc.yaml):
-seed-N.npz or seed-N.pt weights, seed-N.tsv training logs and run.json, the environment of the run."""
+"""Where the trainers put what they make: models/<architecture>/<framework>/ (dvc.yaml's train@<arch>-<framework>
+outputs) holds seed-N.npz or seed-N.pt weights, seed-N.tsv training logs and run.json, the environment of the run."""
 
 from __future__ import annotations
 
@@ -11,12 +11,22 @@ SUFFIX = {"numpy": "npz", "torch": "pt"}
 RUN_FILE = "run.json"
 
 
+def model_dir(models_root: str | Path, architecture: str, framework: str) -> Path:
+    return Path(models_root) / architecture / framework
+
+
+def identify(directory: str | Path) -> tuple[str, str]:
+    """(architecture, framework) of a model folder laid out by model_dir."""
+    path = Path(directory)
+    return path.parent.name, path.name
+
+
 def model_path(directory: str | Path, framework: str, seed: int) -> Path:
     return Path(directory) / f"seed-{seed}.{SUFFIX[framework]}"
 
 
 def log_path(directory: str | Path, seed: int) -> Path:
-    """The per-epoch training log (training_log.write_log) beside the model."""
+    """The per-epoch training log (training.log.write_log) beside the model."""
     return Path(directory) / f"seed-{seed}.tsv"
 
 

@@ -1,6 +1,6 @@
 """Does a reproduced run keep the committed results? The check CI runs after `dvc repro`.
 
-    python -m mnist_numpy_vs_torch.reproduction     # committed (git HEAD) vs workspace metrics
+    python -m mnist_numpy_vs_torch.comparison.reproduction     # committed (git HEAD) vs workspace metrics
 
 What it guarantees, and why:
 - Same environment (metrics/runs.json equal to the committed one: processor, library and BLAS versions, device,

@@ -2,27 +2,21 @@
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
-from mnist_numpy_vs_torch import statistics
-from mnist_numpy_vs_torch.metrics import per_seed
+from mnist_numpy_vs_torch.comparison import rule
+from mnist_numpy_vs_torch.comparison.metrics import per_seed
+from mnist_numpy_vs_torch.models.mlp import parameter_count
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS
 from mnist_numpy_vs_torch.params import Params
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, LABELS
-from mnist_numpy_vs_torch.seeding import layer_sizes
 
 FIGURES = "figures"
 OUTCOME_WORDS = {
-    statistics.EQUIVALENT: "equivalent",
-    statistics.NUMPY_AHEAD: "NumPy ahead",
-    statistics.TORCH_AHEAD: "PyTorch ahead",
-    statistics.INCONCLUSIVE: "inconclusive: more seeds needed",
+    rule.EQUIVALENT: "equivalent",
+    rule.NUMPY_AHEAD: "NumPy ahead",
+    rule.TORCH_AHEAD: "PyTorch ahead",
+    rule.INCONCLUSIVE: "inconclusive: more seeds needed",
 }
-
-
-def parameter_count(hidden: tuple[int, ...]) -> int:
-    return sum(a * b + b for a, b in itertools.pairwise(layer_sizes(hidden)))
 
 
 def both_wrong(predictions: np.lib.npyio.NpzFile, seed: int, limit: int) -> tuple[np.ndarray, list[str]]:
@@ -50,7 +44,7 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     low, high, mean = judged["ci_low"], judged["ci_high"], judged["mean_difference"]
     if low is None:
         return (
-            f"{name}: **{OUTCOME_WORDS[statistics.INCONCLUSIVE]}** (NumPy − PyTorch = {amount(mean, quantity)} on "
+            f"{name}: **{OUTCOME_WORDS[rule.INCONCLUSIVE]}** (NumPy − PyTorch = {amount(mean, quantity)} on "
             f"{seeds} seed: one seed has no spread, so no interval; train at least two)."
         )
     figures = (
@@ -60,17 +54,17 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     )
     outcome = judged["verdict"]
     words = OUTCOME_WORDS[outcome]
-    if outcome == statistics.EQUIVALENT:
+    if outcome == rule.EQUIVALENT:
         words = f"equivalent within ±{amount(judged['margin'], quantity, signed=False)}"
     sentence = f"{name}: **{words}** ({figures})."
-    if outcome == statistics.EQUIVALENT and (low > 0 or high < 0):
+    if outcome == rule.EQUIVALENT and (low > 0 or high < 0):
         lower_is_better = quantity == "loss"
         favoured = "NumPy" if (mean > 0) != lower_is_better else "PyTorch"
         sentence += (
             f" The interval excludes 0: a systematic difference of {amount(mean, quantity)} in {favoured}'s favour, "
             "smaller than the margin."
         )
-    if outcome == statistics.INCONCLUSIVE:
+    if outcome == rule.INCONCLUSIVE:
         needed = judged["seeds_needed"]
         sentence += (
             f" At the observed spread about {needed} seeds would settle it."
@@ -81,7 +75,7 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
 
 
 def rule_lines(comparison: dict) -> list[str]:
-    margins = statistics.margins_applied(comparison)
+    margins = rule.margins_applied(comparison)
     lines = [
         "## The rule",
         "",
@@ -101,15 +95,15 @@ def rule_lines(comparison: dict) -> list[str]:
         f"on validation; loss ±{margins['test_loss']:g} nats on test and ±{margins['val_loss']:g} nats on validation.",
         "",
     ]
-    if statistics.is_registered(comparison["confidence"], margins):
+    if rule.is_registered(comparison["confidence"], margins):
         lines.append(
-            f"This is the rule registered on {statistics.REGISTERED_ON}, before the results it judges "
+            f"This is the rule registered on {rule.REGISTERED_ON}, before the results it judges "
             "(`evaluate.confidence` and `evaluate.margins` in `params.yaml`)."
         )
     else:
         lines.append(
-            f"**The rule in `params.yaml` differs from the one registered on {statistics.REGISTERED_ON}** "
-            f"({statistics.REGISTERED_RULE}): the verdicts above were reached under a rule changed afterwards, so "
+            f"**The rule in `params.yaml` differs from the one registered on {rule.REGISTERED_ON}** "
+            f"({rule.REGISTERED_RULE}): the verdicts above were reached under a rule changed afterwards, so "
             "they are exploratory, not a test."
         )
     return [*lines, ""]
@@ -167,7 +161,7 @@ def speed_lines(benchmark: dict | None) -> list[str]:
 def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dict[str, dict]:
     """What plotting.paired_differences draws: per metric, the per-seed differences, the interval and the margin."""
     panels = {}
-    for split, quantity, _ in statistics.METRICS:
+    for split, quantity, _ in rule.METRICS:
         judged = comparison[split][quantity]
         differences = np.subtract(
             per_seed(scores, "numpy", split, quantity, seeds), per_seed(scores, "torch", split, quantity, seeds)
@@ -193,7 +187,7 @@ def markdown(
     benchmark: dict | None,
     wrong_counts: tuple[int, int, int],
 ) -> str:
-    train, model = params.train, params.model
+    train, model = params.train, params.mlp
     seeds = len(train.seeds)
     n, t = scores["numpy"]["test"], scores["torch"]["test"]
     nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
@@ -201,11 +195,11 @@ def markdown(
     both, only_numpy, only_torch = wrong_counts
     verdicts = [
         verdict_sentence(split, quantity, comparison[split][quantity], comparison["confidence"], seeds)
-        for split, quantity, _ in statistics.METRICS
+        for split, quantity, _ in rule.METRICS
     ]
-    schedule = {"cosine": f"cosine to {train.lr_min:g}", "step": "step", "constant": "constant"}[train.schedule]
-    if train.schedule == "step":
-        schedule = f"x{train.gamma:g} every {train.step_size} epochs"
+    schedule = {"cosine": f"cosine to {model.lr_min:g}", "step": "step", "constant": "constant"}[model.schedule]
+    if model.schedule == "step":
+        schedule = f"x{model.gamma:g} every {model.step_size} epochs"
     lines = [
         "# NumPy vs PyTorch on MNIST",
         "",
@@ -246,9 +240,9 @@ def markdown(
         "",
         f"- Model: 784 → {' → '.join(map(str, model.hidden))} → 10, ReLU, {model.init.replace('_', ' ')} "
         "initialisation, biases zero, softmax cross-entropy.",
-        f"- Optimiser: SGD, learning rate {train.lr:g} ({schedule}, per step), momentum {train.momentum:g}, "
-        f"weight decay {train.weight_decay:g} on weights; batch size {train.batch_size}, "
-        f"{train.epochs} epochs."
+        f"- Optimiser: SGD, learning rate {model.lr:g} ({schedule}, per step), momentum {model.momentum:g}, "
+        f"weight decay {model.weight_decay:g} on weights; batch size {model.batch_size}, "
+        f"{model.epochs} epochs."
         + (
             f" Each epoch every training image moves by up to {train.shift} pixel{'s' if train.shift > 1 else ''} "
             "each way, drawn from the seed: the same moves for both frameworks."

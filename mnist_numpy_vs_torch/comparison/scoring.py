@@ -8,14 +8,14 @@ from pathlib import Path
 
 import numpy as np
 
-from mnist_numpy_vs_torch import statistics
-from mnist_numpy_vs_torch.dataset import Inputs
-from mnist_numpy_vs_torch.metrics import confusion_matrix, mean_std, per_class, per_seed
-from mnist_numpy_vs_torch.mlp_numpy import cross_entropy
-from mnist_numpy_vs_torch.mnist import NUM_CLASSES
+from mnist_numpy_vs_torch.comparison import rule
+from mnist_numpy_vs_torch.comparison.metrics import confusion_matrix, mean_std, per_class, per_seed
+from mnist_numpy_vs_torch.data.dataset import Inputs
+from mnist_numpy_vs_torch.data.mnist import NUM_CLASSES
+from mnist_numpy_vs_torch.models.loading import load_predictor, logits_in_batches
+from mnist_numpy_vs_torch.models.numpy_common import cross_entropy
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS, identify
 from mnist_numpy_vs_torch.params import EvaluateParams
-from mnist_numpy_vs_torch.predictors import load_predictor, logits_in_batches
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, LABELS
 
 
 @dataclass(frozen=True)
@@ -26,19 +26,14 @@ class FrameworkScores:
     predictions: dict[str, np.ndarray]  # "<framework>_seed-N" -> predicted test labels
 
 
-def score(
-    framework: str,
-    directory: Path,
-    splits: dict[str, Inputs],
-    seeds: Sequence[int],
-    hidden: Sequence[int],
-    batch_size: int,
-) -> FrameworkScores:
-    """Accuracy and mean cross-entropy of each seed's model on each split; per-class figures on test."""
+def score(directory: Path, splits: dict[str, Inputs], seeds: Sequence[int], batch_size: int) -> FrameworkScores:
+    """Accuracy and mean cross-entropy of each seed's model in `directory` (models/<architecture>/<framework>) on
+    each split; per-class figures on test."""
+    architecture, framework = identify(directory)
     values = {name: {"accuracy": [], "loss": []} for name in splits}
     confusions, predictions = [], {}
     for seed in seeds:
-        predict = load_predictor(framework, directory, seed, hidden)
+        predict = load_predictor(architecture, framework, directory, seed)
         for name, split in splits.items():
             logits = logits_in_batches(predict, split.x, batch_size)
             predicted = logits.argmax(axis=1)
@@ -92,24 +87,24 @@ def compare(
     predictions: dict[str, np.ndarray],
     labels: np.ndarray,
     seeds: Sequence[int],
-    rule: EvaluateParams,
+    settings: EvaluateParams,
 ) -> dict:
-    """The paired verdict of each metric under `rule` (confidence, margins), and McNemar's test per seed: what
-    metrics/comparison.json holds."""
+    """The paired verdict of each metric under the rule with `settings` (confidence, margins), and McNemar's test
+    per seed: what metrics/comparison.json holds."""
     seed_names = [f"seed-{s}" for s in seeds]
-    result: dict = {"confidence": rule.confidence, "seeds": len(seeds)}
-    for split, quantity, higher_is_better in statistics.METRICS:
-        judged = statistics.verdict(
+    result: dict = {"confidence": settings.confidence, "seeds": len(seeds)}
+    for split, quantity, higher_is_better in rule.METRICS:
+        judged = rule.verdict(
             f"{split}_{quantity}",
             per_seed(scores, "numpy", split, quantity, seeds),
             per_seed(scores, "torch", split, quantity, seeds),
-            margin=getattr(rule.margins, f"{split}_{quantity}"),
-            confidence=rule.confidence,
+            margin=getattr(settings.margins, f"{split}_{quantity}"),
+            confidence=settings.confidence,
             higher_is_better=higher_is_better,
         )
         result.setdefault(split, {})[quantity] = judged.as_metrics()
     result["mcnemar"] = {
-        name: statistics.mcnemar_exact(labels, predictions[f"numpy_{name}"], predictions[f"torch_{name}"]).as_metrics()
+        name: rule.mcnemar_exact(labels, predictions[f"numpy_{name}"], predictions[f"torch_{name}"]).as_metrics()
         for name in seed_names
     }
     return result
@@ -135,5 +130,5 @@ def summary(scores: dict, comparison: dict) -> dict:
         "test_acc_lo": accuracy["ci_low"],
         "test_acc_hi": accuracy["ci_high"],
     }
-    result["verdict"] = {f"{split}_{short[q]}": comparison[split][q]["verdict"] for split, q, _ in statistics.METRICS}
+    result["verdict"] = {f"{split}_{short[q]}": comparison[split][q]["verdict"] for split, q, _ in rule.METRICS}
     return result

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from mnist_numpy_vs_torch.mnist import NUM_CLASSES
+from mnist_numpy_vs_torch.data.mnist import NUM_CLASSES
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:

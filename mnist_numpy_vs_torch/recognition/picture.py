@@ -29,8 +29,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
+from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE
 from mnist_numpy_vs_torch.errors import ImageInputError
-from mnist_numpy_vs_torch.mnist import IMAGE_SIDE
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond it, refuse rather than decode a bomb
 WORKING_SIDE = 640  # the longer side a picture is worked on: a pen stroke stays several pixels wide

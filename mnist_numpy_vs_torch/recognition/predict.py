@@ -6,33 +6,25 @@
     mnist-predict --serve                                  # a page at http://127.0.0.1:8000 to draw digits on
 
 Run it from the repository after `dvc repro` (or `dvc pull`): it reads models/ and data/prepared/facts.json.
-`python -m mnist_numpy_vs_torch.predict` does the same.
+`python -m mnist_numpy_vs_torch.recognition.predict` does the same.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import sys
-from dataclasses import dataclass
+import logging
 from pathlib import Path
 
-import numpy as np
 from PIL import Image
 
-from mnist_numpy_vs_torch import dataset
-from mnist_numpy_vs_torch.digit_image import load_digit
+from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.errors import PipelineError
-from mnist_numpy_vs_torch.mlp_numpy import softmax
-from mnist_numpy_vs_torch.predictors import Predict, load_predictor
-from mnist_numpy_vs_torch.saved_models import FRAMEWORKS, trained_seeds
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS
+from mnist_numpy_vs_torch.recognition.classifier import Classifier
+from mnist_numpy_vs_torch.recognition.picture import load_digit
 
-
-def default_seed(models_dir: Path) -> int:
-    seeds = trained_seeds(models_dir / "numpy", "numpy")
-    if not seeds:
-        raise PipelineError(f"{models_dir}: no trained models; run `dvc repro` (or `dvc pull`) first")
-    return seeds[0]
+log = logging.getLogger(__name__)
 
 
 def preprocessed_path(base: Path, index: int, count: int) -> Path:
@@ -62,51 +54,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-@dataclass(frozen=True)
-class Classifier:
-    """The trained models of one seed, ready for pictures: what `mnist-predict` and its web page both use."""
-
-    seed: int
-    predictors: dict[str, Predict]
-    normalise: dataset.Normalise
-    top: int = 3
-
-    @classmethod
-    def load(cls, models_dir: Path, prepared_dir: Path, seed: int | None, frameworks: tuple[str, ...], top: int):
-        seed = seed if seed is not None else default_seed(models_dir)
-        predictors = {f: load_predictor(f, models_dir / f, seed) for f in frameworks}
-        return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top)
-
-    def classify(self, image: np.ndarray) -> dict:
-        """Each framework's most likely digit and its top-k probabilities for a 28x28 uint8 MNIST-style image."""
-        x = self.normalise(image[None])
-        result = {}
-        for framework, predict in self.predictors.items():
-            probabilities = softmax(predict(x).astype(np.float64))[0]
-            best = np.argsort(-probabilities, kind="stable")[: self.top]
-            result[framework] = {
-                "digit": int(best[0]),
-                "top": [{"digit": int(k), "probability": round(float(probabilities[k]), 6)} for k in best],
-            }
-        return result
-
-    def record(self, image: np.ndarray, name: str) -> dict:
-        """The JSON record of one picture, as `mnist-predict --json` prints it."""
-        return {"image": name, "seed": self.seed, "predictions": self.classify(image)}
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Classify every picture; a picture that fails is one line on stderr, and the others are still classified.
+    Returns the exit status: 1 if any picture failed."""
     args = parse_args(argv)
     frameworks = FRAMEWORKS if args.framework == "both" else (args.framework,)
-    try:
-        classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top)
-    except PipelineError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+    classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top)
     if args.serve:
-        from mnist_numpy_vs_torch import serve  # the web server's libraries load only when serving
+        from mnist_numpy_vs_torch.recognition import server  # the web server's libraries load only when serving
 
-        serve.run(classifier, host=args.host, port=args.port)
+        server.run(classifier, host=args.host, port=args.port)
         return 0
 
     results, failures = [], 0
@@ -115,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             image = load_digit(path)
         except PipelineError as error:
             failures += 1
-            print(f"error: {error}", file=sys.stderr)
+            cli.report(error)
             results.append({"image": str(path), "error": str(error)})
             continue
         entry = classifier.record(image, str(path))
@@ -135,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    cli.run(main)
 
 
 if __name__ == "__main__":

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE, NUM_CLASSES
 from mnist_numpy_vs_torch.errors import IdxFormatError
-from mnist_numpy_vs_torch.mnist import IMAGE_SIDE, NUM_CLASSES
 
 UBYTE = 0x08
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions

@@ -1,4 +1,4 @@
-"""A multilayer perceptron in NumPy alone: forward pass, backward pass and optimiser, written out.
+"""A multilayer perceptron in NumPy alone: forward and backward pass, written out.
 
 For a batch of B samples (one per row) and layers l = 1..L:
 
@@ -13,12 +13,9 @@ Backward, with delta_l = d loss / d z_l:
     dW_l        = a_{l-1}^T delta_l,     db_l = sum_i delta_l[i]
     delta_{l-1} = (delta_l W_l^T) * [a_{l-1} > 0]
 
-SGD with momentum mu and weight decay wd, exactly as torch.optim.SGD computes it (decay on weights, not biases):
-
-    g = dW + wd W,    v = mu v + g,    W = W - lr v
-
-The training step works in buffers allocated once, so the hot loop is BLAS calls and in-place elementwise ops:
-one matrix product per layer forward, one for each weight gradient, one per hidden delta, and no gradient for x.
+The backward pass works in buffers allocated once, so a step is BLAS calls and in-place element-wise passes: one
+matrix product per layer forward, one for each weight gradient, one per hidden delta, and no gradient for x. The
+update is models/numpy_optim.py's.
 """
 
 from __future__ import annotations
@@ -30,13 +27,15 @@ import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.seeding import batch_bounds
+from mnist_numpy_vs_torch.models import mlp
+from mnist_numpy_vs_torch.models.numpy_common import shifted_exp
+from mnist_numpy_vs_torch.params import MLPParams
 
 
 class NumpyMLP:
     """The parameters: weights (fan_in, fan_out) and biases, float32 unless built from float64 for checks."""
 
-    def __init__(self, layers: list[tuple[np.ndarray, np.ndarray]]) -> None:
+    def __init__(self, layers: mlp.Layers) -> None:
         self.weights = [np.array(w) for w, _ in layers]
         self.biases = [np.array(b) for _, b in layers]
 
@@ -45,6 +44,10 @@ class NumpyMLP:
         for weight, bias in zip(self.weights[:-1], self.biases[:-1]):
             a = np.maximum(a @ weight + bias, 0)
         return a @ self.weights[-1] + self.biases[-1]
+
+    def parameters(self) -> tuple[list[np.ndarray], list[bool]]:
+        """Every array the optimiser updates, and whether it takes weight decay (weights yes, biases no)."""
+        return [*self.weights, *self.biases], [True] * len(self.weights) + [False] * len(self.biases)
 
     def state(self) -> dict[str, np.ndarray]:
         named = {f"weight_{i}": w for i, w in enumerate(self.weights)}
@@ -72,51 +75,18 @@ class NumpyMLP:
         return cls(layers)
 
 
-def shifted_exp(
-    logits: np.ndarray, out: np.ndarray | None = None, peak_out: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """exp(z - m) and m = max_k z_k per row: the overflow-free core of softmax and cross-entropy, since
-    softmax(z) = exp(z - m) / sum exp(z - m) and logsumexp(z) = m + log sum exp(z - m). Writes into `out` and
-    `peak_out` when given (the training step's buffers), else allocates."""
-    peak = np.max(logits, axis=1, keepdims=True, out=peak_out)
-    shifted = np.subtract(logits, peak, out=out)
-    return np.exp(shifted, out=shifted), peak
+def build(section: MLPParams, seed: int) -> NumpyMLP:
+    """The network of `seed`, from the initial weights both frameworks share."""
+    return NumpyMLP(mlp.initial_weights(section.hidden, section.init, seed))
 
 
-def softmax(logits: np.ndarray) -> np.ndarray:
-    """Class probabilities, one row per sample."""
-    exp, _ = shifted_exp(logits)
-    return exp / exp.sum(axis=1, keepdims=True)
+class Backprop:
+    """Forward and backward passes of a NumpyMLP, in buffers sized for `batch_size` and reused by every step."""
 
-
-def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    """Per-sample softmax cross-entropy: logsumexp(z) - z_y."""
-    exp, peak = shifted_exp(logits)
-    log_sum_exp = np.log(exp.sum(axis=1)) + peak[:, 0]
-    return log_sum_exp - logits[np.arange(len(labels)), labels]
-
-
-def evaluate(model: NumpyMLP, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy of `model` on (x, y)."""
-    loss_sum, correct = 0.0, 0
-    for start in range(0, len(y), batch_size):
-        logits = model.logits(x[start : start + batch_size])
-        labels = y[start : start + batch_size]
-        loss_sum += float(cross_entropy(logits, labels).sum())
-        correct += int((logits.argmax(axis=1) == labels).sum())
-    return loss_sum / len(y), correct / len(y)
-
-
-class SGDTrainer:
-    """Trains a NumpyMLP in place: buffers sized for `batch_size`, reused by every step."""
-
-    def __init__(self, model: NumpyMLP, batch_size: int, momentum: float, weight_decay: float) -> None:
+    def __init__(self, model: NumpyMLP, batch_size: int) -> None:
         self.model = model
-        self.momentum = momentum
-        self.weight_decay = weight_decay
         dtype = model.weights[0].dtype
         widths = [w.shape[1] for w in model.weights]
-        self.x = np.empty((batch_size, model.weights[0].shape[0]), dtype)
         self.activations = [np.empty((batch_size, n), dtype) for n in widths]  # a_1..a_{L-1}, then z_L
         self.deltas = [np.empty((batch_size, n), dtype) for n in widths]
         self.relu_masks = [np.empty((batch_size, n), bool) for n in widths[:-1]]
@@ -125,28 +95,10 @@ class SGDTrainer:
         self.rows = np.arange(batch_size)  # for picking each sample's true-class entry
         self.grad_weights = [np.empty_like(w) for w in model.weights]
         self.grad_biases = [np.empty_like(b) for b in model.biases]
-        self.velocity_weights = [np.zeros_like(w) for w in model.weights]
-        self.velocity_biases = [np.zeros_like(b) for b in model.biases]
-        self.scratch = [np.empty_like(w) for w in model.weights]
+        self.grads = [*self.grad_weights, *self.grad_biases]  # in the order of model.parameters()
 
-    def train_epoch(
-        self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, lrs: np.ndarray
-    ) -> np.ndarray:
-        """One optimiser step per batch of `order` (seeding.batch_bounds), at the given learning rates;
-        returns the per-step losses."""
-        bounds = batch_bounds(len(order), batch_size)[: len(lrs)]
-        losses = np.empty(len(bounds))
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the caller, by step
-            for step, ((start, stop), lr) in enumerate(zip(bounds, lrs)):
-                index = order[start:stop]
-                # mode="clip": `order` is a permutation, so the bounds check of the default mode is pure cost
-                xb = np.take(x, index, axis=0, out=self.x[: len(index)], mode="clip")
-                losses[step] = self.gradients(xb, y[index])
-                self.update(float(lr))
-        return losses
-
-    def gradients(self, x: np.ndarray, y: np.ndarray) -> float:
-        """Forward and backward pass on one batch; fills grad_weights and grad_biases; returns the mean loss."""
+    def __call__(self, x: np.ndarray, y: np.ndarray) -> float:
+        """Forward and backward pass on one batch; fills `grads`; returns the mean loss."""
         n = len(y)
         weights, biases = self.model.weights, self.model.biases
         inputs = [x]  # a_0 .. a_{L-1}
@@ -177,20 +129,3 @@ class SGDTrainer:
                 np.multiply(below, mask, out=below)
                 delta = below
         return loss
-
-    def update(self, lr: float) -> None:
-        """g = dW + wd W;  v = mu v + g;  W -= lr v   (biases without decay)."""
-        mu = self.momentum
-        for weight, grad, velocity, scratch in zip(
-            self.model.weights, self.grad_weights, self.velocity_weights, self.scratch
-        ):
-            np.multiply(weight, self.weight_decay, out=scratch)
-            scratch += grad
-            velocity *= mu
-            velocity += scratch
-            np.multiply(velocity, lr, out=scratch)
-            weight -= scratch
-        for bias, grad, velocity in zip(self.model.biases, self.grad_biases, self.velocity_biases):
-            velocity *= mu
-            velocity += grad
-            bias -= lr * velocity

@@ -12,8 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write
-from mnist_numpy_vs_torch.saved_models import LABELS
-from mnist_numpy_vs_torch.training_log import EpochRecord
+from mnist_numpy_vs_torch.models.saved import LABELS
+from mnist_numpy_vs_torch.training.log import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
 

@@ -16,8 +16,17 @@ from typing import Any
 import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write, write_text
-from mnist_numpy_vs_torch.errors import DatasetError
-from mnist_numpy_vs_torch.mnist import IMAGE_SIDE, INPUT_SIZE, NUM_CLASSES
+from mnist_numpy_vs_torch.data import idx
+from mnist_numpy_vs_torch.data.mnist import (
+    IMAGE_SIDE,
+    INPUT_SIZE,
+    NUM_CLASSES,
+    TEST_IMAGES,
+    TEST_LABELS,
+    TRAIN_IMAGES,
+    TRAIN_LABELS,
+)
+from mnist_numpy_vs_torch.errors import DatasetError, IdxFormatError
 
 SPLITS = ("train", "val", "test")
 Normalise = Callable[..., np.ndarray]  # (uint8 (n, 28, 28), out=None) -> float32 (n, 784)
@@ -54,6 +63,25 @@ def stratified_split(labels: np.ndarray, val_size: int, seed: int) -> tuple[np.n
     is_val = np.zeros(len(labels), dtype=bool)
     is_val[val] = True
     return np.flatnonzero(~is_val), np.sort(val)
+
+
+def prepare(raw_dir: Path, val_size: int, seed: int) -> dict[str, Split]:
+    """The three splits: val carved from MNIST's training set (stratified, seeded), test as published."""
+    train_images = idx.read_images(raw_dir / TRAIN_IMAGES)
+    train_labels = idx.read_labels(raw_dir / TRAIN_LABELS)
+    test_images = idx.read_images(raw_dir / TEST_IMAGES)
+    test_labels = idx.read_labels(raw_dir / TEST_LABELS)
+    for images, labels, name in ((train_images, train_labels, "train"), (test_images, test_labels, "t10k")):
+        if len(images) != len(labels):
+            raise IdxFormatError(f"{raw_dir}: {name} has {len(images)} images but {len(labels)} labels")
+    if val_size >= len(train_labels):
+        raise IdxFormatError(f"parse.val_size {val_size} is not below the {len(train_labels)} training images")
+    train_index, val_index = stratified_split(train_labels, val_size, seed)
+    return {
+        "train": Split(train_images[train_index], train_labels[train_index]),
+        "val": Split(train_images[val_index], train_labels[val_index]),
+        "test": Split(test_images, test_labels),
+    }
 
 
 def facts(splits: dict[str, Split]) -> dict[str, Any]:

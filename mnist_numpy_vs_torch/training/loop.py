@@ -14,13 +14,13 @@ from collections.abc import Callable
 import numpy as np
 from tqdm import tqdm
 
-from mnist_numpy_vs_torch import seeding
-from mnist_numpy_vs_torch.dataset import Normalise, ShiftedImages
+from mnist_numpy_vs_torch.data.dataset import Normalise, ShiftedImages
+from mnist_numpy_vs_torch.data.mnist import INPUT_SIZE
 from mnist_numpy_vs_torch.errors import TrainingDiverged
-from mnist_numpy_vs_torch.mnist import INPUT_SIZE
-from mnist_numpy_vs_torch.params import TrainParams
-from mnist_numpy_vs_torch.schedule import learning_rates
-from mnist_numpy_vs_torch.training_log import EpochRecord
+from mnist_numpy_vs_torch.params import Recipe
+from mnist_numpy_vs_torch.training import batches
+from mnist_numpy_vs_torch.training.log import EpochRecord
+from mnist_numpy_vs_torch.training.schedule import learning_rates
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ Evaluate = Callable[[], tuple[float, float]]  # () -> (val loss, val accuracy)
 
 
 class EpochInputs:
-    """The standardised training inputs of each seed's epochs: the images moved by seeding.epoch_shifts when
+    """The standardised training inputs of each seed's epochs: the images moved by batches.epoch_shifts when
     max_shift > 0 (the same moves for both frameworks), else the same array every epoch. Made once per stage: the
     shifted copies and the buffer serve every seed."""
 
@@ -42,39 +42,40 @@ class EpochInputs:
     def __call__(self, seed: int, epoch: int) -> np.ndarray:
         if self.fixed is not None:
             return self.fixed
-        shifts = seeding.epoch_shifts(len(self.images), seed, epoch, self.max_shift)
+        shifts = batches.epoch_shifts(len(self.images), seed, epoch, self.max_shift)
         return self.normalise(self.shifted(shifts), out=self.buffer)
 
 
-def run_learning_rates(train: TrainParams, num_samples: int) -> np.ndarray:
+def run_learning_rates(recipe: Recipe, num_samples: int) -> np.ndarray:
     """The learning rate of every step of a run over `num_samples` per epoch, shape (epochs, steps per epoch)."""
     return learning_rates(
-        train.schedule,
-        lr=train.lr,
-        epochs=train.epochs,
-        steps_per_epoch=len(seeding.batch_bounds(num_samples, train.batch_size)),
-        lr_min=train.lr_min,
-        step_size=train.step_size,
-        gamma=train.gamma,
+        recipe.schedule,
+        lr=recipe.lr,
+        epochs=recipe.epochs,
+        steps_per_epoch=len(batches.batch_bounds(num_samples, recipe.batch_size)),
+        lr_min=recipe.lr_min,
+        step_size=recipe.step_size,
+        gamma=recipe.gamma,
     )
 
 
 def fit(
-    framework: str, train_epoch: TrainEpoch, evaluate: Evaluate, *, inputs: EpochInputs, train: TrainParams, seed: int
+    name: str, train_epoch: TrainEpoch, evaluate: Evaluate, *, inputs: EpochInputs, recipe: Recipe, seed: int
 ) -> list[EpochRecord]:
-    """Run train.epochs epochs on the shared inputs, order and schedule of `seed`; return the per-epoch log."""
+    """Run recipe.epochs epochs on the shared inputs, order and schedule of `seed`; return the per-epoch log.
+    `name` says which model this is (for example "mlp numpy") in progress lines and errors."""
     num_samples = len(inputs.images)
-    batch_sizes = np.array([stop - start for start, stop in seeding.batch_bounds(num_samples, train.batch_size)])
-    lrs = run_learning_rates(train, num_samples)
+    batch_sizes = np.array([stop - start for start, stop in batches.batch_bounds(num_samples, recipe.batch_size)])
+    lrs = run_learning_rates(recipe, num_samples)
     records = []
-    bar = tqdm(range(train.epochs), desc=f"{framework} seed {seed}", disable=not sys.stderr.isatty())
+    bar = tqdm(range(recipe.epochs), desc=f"{name} seed {seed}", disable=not sys.stderr.isatty())
     for epoch in bar:
-        order = seeding.epoch_order(num_samples, seed, epoch)
+        order = batches.epoch_order(num_samples, seed, epoch)
         x = inputs(seed, epoch)
         start = time.perf_counter()
         losses = train_epoch(x, order, lrs[epoch])
         seconds = time.perf_counter() - start
-        check_finite(framework, seed, epoch, losses, lrs[epoch])
+        check_finite(name, seed, epoch, losses, lrs[epoch])
         val_loss, val_accuracy = evaluate()
         record = EpochRecord(
             epoch=epoch + 1,
@@ -89,7 +90,7 @@ def fit(
         bar.set_postfix(loss=f"{record.train_loss:.4f}", val_acc=f"{val_accuracy:.4f}")
         log.info(
             "%s seed %d epoch %d: train loss %.4f, val loss %.4f, val acc %.4f, %.2f s",
-            framework,
+            name,
             seed,
             epoch + 1,
             record.train_loss,
@@ -100,11 +101,11 @@ def fit(
     return records
 
 
-def check_finite(framework: str, seed: int, epoch: int, losses: np.ndarray, lrs: np.ndarray) -> None:
+def check_finite(name: str, seed: int, epoch: int, losses: np.ndarray, lrs: np.ndarray) -> None:
     bad = ~np.isfinite(losses)
     if bad.any():
         step = int(np.argmax(bad))
         raise TrainingDiverged(
-            f"{framework} training diverged (seed {seed}): loss is {losses[step]} at epoch {epoch + 1}, "
-            f"step {step + 1} (learning rate {lrs[step]:.3g}); lower train.lr in params.yaml"
+            f"{name} training diverged (seed {seed}): loss is {losses[step]} at epoch {epoch + 1}, "
+            f"step {step + 1} (learning rate {lrs[step]:.3g}); lower {name.split()[0]}.lr in params.yaml"
         )

@@ -1,0 +1,206 @@
+"""NumPy's MLP against PyTorch's, epoch for epoch, and against the machine's peak; and where a NumPy step's time
+goes, line by line of the trainer's own code."""
+
+from __future__ import annotations
+
+import itertools
+import linecache
+import statistics
+import time
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+
+from benchmarks.common import Context, Row, median_and_range, numpy_peak_now
+from benchmarks.profiler import LineTimes
+from mnist_numpy_vs_torch.data import dataset
+from mnist_numpy_vs_torch.models import mlp_torch, torch_optim
+from mnist_numpy_vs_torch.models.mlp import initial_weights, layer_sizes
+from mnist_numpy_vs_torch.models.mlp_numpy import Backprop, NumpyMLP
+from mnist_numpy_vs_torch.models.numpy_common import shifted_exp
+from mnist_numpy_vs_torch.models.numpy_optim import SGD
+from mnist_numpy_vs_torch.params import Recipe
+from mnist_numpy_vs_torch.training.batches import epoch_order
+from mnist_numpy_vs_torch.training.numpy_steps import NumpySteps
+from mnist_numpy_vs_torch.training.torch_steps import TorchSteps
+
+SLOW_PEAK_FRACTION = 0.15  # a round whose peak is this far below the run's best ran in a slow stretch
+TARGETS = {
+    "numpy_over_torch_default_model": 0.75,
+    "numpy_over_torch_784_800_10_b512": 0.90,
+    "numpy_share_of_peak_784_800_10_b512": 0.85,
+}
+
+
+def numpy_steps(hidden: list[int], batch_size: int, momentum: float, weight_decay: float) -> NumpySteps:
+    model = NumpyMLP(initial_weights(hidden, "kaiming_uniform", seed=0))
+    optimizer = SGD(*model.parameters(), momentum=momentum, weight_decay=weight_decay)
+    return NumpySteps(Backprop(model, batch_size), optimizer, batch_size, model.weights[0].shape[0], np.float32)
+
+
+def training_flops_per_sample(hidden: list[int]) -> int:
+    """Forward 2*sum(fan_in*fan_out); backward the same for the weight gradients, plus the deltas of every layer but
+    the first (no gradient for the input)."""
+    products = [a * b for a, b in itertools.pairwise(layer_sizes(hidden))]
+    return 2 * sum(products) * 2 + 2 * sum(products[1:])
+
+
+def epoch_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe: Recipe, rounds: int) -> dict:
+    """Rounds of: the BLAS peak now, then one NumPy and one torch epoch back to back (same model, batch size, data
+    and order), the order alternating between rounds. Each round is judged against its own peak."""
+    steps = -(-len(data.y) // batch_size)
+    lrs = np.full(steps, recipe.lr * 0.1)  # gentle: no divergence on any model
+    numpy_trainer = numpy_steps(hidden, batch_size, recipe.momentum, recipe.weight_decay)
+    torch_model = mlp_torch.from_layers(initial_weights(hidden, "kaiming_uniform", seed=0))
+    torch_trainer = TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe))
+    x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
+    flops = training_flops_per_sample(hidden) * len(data.y)
+
+    def numpy_epoch(order: np.ndarray) -> float:
+        start = time.perf_counter()
+        numpy_trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+        return time.perf_counter() - start
+
+    def torch_epoch(order: np.ndarray) -> float:
+        start = time.perf_counter()
+        torch_trainer.train_epoch(x, y, order, batch_size, lrs)
+        return time.perf_counter() - start
+
+    per_round = []
+    for round_ in range(rounds + 1):  # the first round warms caches and allocators and is not counted
+        order = epoch_order(len(data.y), seed=0, epoch=round_)
+        peak = numpy_peak_now()
+        if round_ % 2:
+            torch_seconds, numpy_seconds = torch_epoch(order), numpy_epoch(order)
+        else:
+            numpy_seconds, torch_seconds = numpy_epoch(order), torch_epoch(order)
+        if round_:
+            per_round.append(
+                {
+                    "first": "torch" if round_ % 2 else "numpy",
+                    "peak_gflops": peak,
+                    "numpy_seconds": numpy_seconds,
+                    "torch_seconds": torch_seconds,
+                    "numpy_over_torch": numpy_seconds / torch_seconds,
+                    "numpy_share_of_peak": flops / numpy_seconds / 1e9 / peak,
+                }
+            )
+    best_peak = max(r["peak_gflops"] for r in per_round)
+    for r in per_round:
+        r["slow_stretch"] = r["peak_gflops"] < (1 - SLOW_PEAK_FRACTION) * best_peak
+    return {
+        "model": f"784-{'-'.join(map(str, hidden))}-10",
+        "batch_size": batch_size,
+        "numpy_epoch_seconds": statistics.median(r["numpy_seconds"] for r in per_round),
+        "torch_epoch_seconds": statistics.median(r["torch_seconds"] for r in per_round),
+        **median_and_range("numpy_over_torch", [r["numpy_over_torch"] for r in per_round]),
+        **median_and_range("numpy_share_of_peak", [r["numpy_share_of_peak"] for r in per_round]),
+        "slow_stretch_rounds": sum(r["slow_stretch"] for r in per_round),
+        "rounds": per_round,
+    }
+
+
+def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int) -> dict:
+    """Where a NumPy training step's time goes, line by line of the trainer's own code (NumpySteps.train_epoch,
+    the MLP's backward pass, SGD.step and shifted_exp) in real steps. A line that calls np.matmul is a BLAS product;
+    every other line is the rest (element-wise passes, reductions, the gather and Python). The same steps run
+    untraced just before show roughly what the tracing costs."""
+    trainer = numpy_steps(hidden, batch_size, 0.9, 5e-4)
+    order = epoch_order(len(data.y), seed=0, epoch=0)[: steps * batch_size]
+    lrs = np.full(steps, 0.01)
+    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)  # warm-up
+    start = time.perf_counter()
+    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+    untraced = time.perf_counter() - start
+    with LineTimes([NumpySteps.train_epoch, Backprop.__call__, SGD.step, shifted_exp]) as times:
+        trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+    traced = sum(times.seconds.values())
+    lines = [
+        {
+            "function": code.co_name,
+            "line": number,
+            "code": linecache.getline(code.co_filename, number).strip(),
+            "ms_per_step": seconds / steps * 1e3,
+            "share": seconds / traced,
+        }
+        for (code, number), seconds in sorted(times.seconds.items(), key=lambda item: -item[1])
+    ]
+    blas = sum(line["ms_per_step"] for line in lines if "np.matmul" in line["code"])
+    step = traced / steps * 1e3
+    return {
+        "model": f"784-{'-'.join(map(str, hidden))}-10",
+        "batch_size": batch_size,
+        "steps": steps,
+        "step_ms": step,
+        "untraced_step_ms": untraced / steps * 1e3,
+        "blas_products_ms": blas,
+        "rest_ms": step - blas,
+        # The step's time if the rest took none, and if the rest were split perfectly over two cores, as fractions
+        # of today's step: they scale the measured ratio and share into the best any tuning of the rest could give.
+        "blas_only_fraction": blas / step,
+        "rest_on_two_cores_fraction": (blas + (step - blas) / 2) / step,
+        "lines": lines,
+    }
+
+
+def bounds(profile: dict, race: dict) -> dict:
+    """The race's median ratio and share, as they would be if a step took only the profile's fractions of today's:
+    the ratio shrinks by the fraction and the share grows by its inverse."""
+    figures = {}
+    for name in ("blas_only", "rest_on_two_cores"):
+        fraction = profile[f"{name}_fraction"]
+        figures[f"{name}_numpy_over_torch"] = race["numpy_over_torch"] * fraction
+        figures[f"{name}_numpy_share_of_peak"] = race["numpy_share_of_peak"] / fraction
+    return figures
+
+
+def run(context: Context) -> dict:
+    recipe = context.params.mlp
+    models = [(list(recipe.hidden), recipe.batch_size), ([800], 512)]  # the default, and a matmul-bound one
+    races, profiles = [], []
+    with threadpool_limits(context.threads, user_api="blas"):
+        for hidden, batch_size in models:
+            race = epoch_race(context.train, hidden, batch_size, recipe, context.rounds)
+            print(
+                f"epochs: {race['model']} b{race['batch_size']}: ratio {race['numpy_over_torch']:.2f}, share "
+                f"{race['numpy_share_of_peak']:.0%}",
+                flush=True,
+            )
+            races.append(race)
+        for (hidden, batch_size), race in zip(models, races):
+            profile = numpy_step_profile(context.train, hidden, batch_size, steps=24_000 // batch_size)
+            profiles.append(profile | bounds(profile, race))
+    return {"epochs": races, "numpy_step_profile": profiles}
+
+
+def rows(results: dict) -> list[Row]:
+    table = []
+    for race in results["epochs"]:
+        label = f"{race['model']} batch {race['batch_size']}"
+        seconds = f"{race['numpy_epoch_seconds']:.3f} s / {race['torch_epoch_seconds']:.3f} s"
+        table.append((f"epoch, {label}: NumPy / torch", seconds, ""))
+        default_model = race is results["epochs"][0]
+        target = TARGETS["numpy_over_torch_default_model" if default_model else "numpy_over_torch_784_800_10_b512"]
+        low, high = race["numpy_over_torch_range"]
+        ratio = f"{race['numpy_over_torch']:.2f} (rounds {low:.2f}-{high:.2f})"
+        table.append(("  NumPy/torch, median of per-round ratios", ratio, f"<= {target}"))
+        low, high = race["numpy_share_of_peak_range"]
+        share = f"{race['numpy_share_of_peak']:.0%} (rounds {low:.0%}-{high:.0%})"
+        share_target = "" if default_model else f">= {TARGETS['numpy_share_of_peak_784_800_10_b512']:.0%}"
+        table.append(("  NumPy share of the same round's peak, median", share, share_target))
+        slow = f"{race['slow_stretch_rounds']} of {len(race['rounds'])}"
+        table.append((f"  rounds with the peak over {SLOW_PEAK_FRACTION:.0%} below the best", slow, ""))
+    for profile in results["numpy_step_profile"]:
+        label = f"NumPy step, {profile['model']} batch {profile['batch_size']}, traced line by line"
+        untraced = f"{profile['step_ms']:.2f} ms ({profile['untraced_step_ms']:.2f} ms untraced)"
+        table.append((label, untraced, ""))
+        for part, name in (("blas_products_ms", "lines with a BLAS product"), ("rest_ms", "all other lines")):
+            table.append((f"  {name}", f"{profile[part]:.2f} ms ({profile[part] / profile['step_ms']:.0%})", ""))
+        for line in profile["lines"][:6]:
+            table.append((f"    {line['code'][:60]}", f"{line['ms_per_step']:.2f} ms ({line['share']:.0%})", ""))
+        for name in ("blas_only", "rest_on_two_cores"):
+            ratio, share = profile[f"{name}_numpy_over_torch"], profile[f"{name}_numpy_share_of_peak"]
+            what = "if all other lines took no time" if name == "blas_only" else "if they ran perfectly on two cores"
+            table.append((f"  {what}", f"{ratio:.2f}x torch, {share:.0%} of peak", ""))
+    return table
