@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -29,7 +30,6 @@ from tests.loopback import LoopbackServer
 ROOT = Path(__file__).resolve().parents[1]
 FAST_POLICY = RetryPolicy(timeout_seconds=5.0, retries=1, backoff_seconds=0.0)
 PARAMS: Params = load_params(ROOT / "params.yaml")
-CHROMIUM = "/usr/bin/chromium"  # Debian's package; .ci/run installs it
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests leave for a person to look at
 STAGES = pipeline_stages(ROOT)  # dvc.yaml's stages as DVC resolves them: train@mlp-numpy, ...
 TRAINERS = {  # each architecture's training stages
@@ -172,14 +172,30 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> P
     return root
 
 
+SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+NO_CHROMIUM = (
+    "no Chromium for the browser tests: install Playwright's (`python -m playwright install chromium`) or a system "
+    "one on the PATH (Debian: `apt-get install chromium`; or Google Chrome)"
+)
+
+
+def chromium_executable(playwright_own: str, search_path: str | None = None) -> str | None:
+    """Playwright's own Chromium where it is installed, else the first Chromium or Chrome on the PATH."""
+    if playwright_own and Path(playwright_own).is_file():
+        return playwright_own
+    return next((found for name in SYSTEM_CHROMIUMS if (found := shutil.which(name, path=search_path))), None)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """Headless Chromium driven by Playwright. Without it the tests that use it fail; they never skip."""
     from playwright.sync_api import sync_playwright
 
-    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium (.ci/run does)"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
+        executable = chromium_executable(playwright.chromium.executable_path)
+        if executable is None:
+            pytest.fail(NO_CHROMIUM, pytrace=False)
+        chromium = playwright.chromium.launch(executable_path=executable, headless=True, args=["--no-sandbox"])
         yield chromium
         chromium.close()
 

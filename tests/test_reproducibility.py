@@ -25,11 +25,45 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_fresh_clone_reproduces_the_committed_metrics(reproduced: Clone) -> None:
+    """CI's gate, the same code: bit-identical where the fingerprint matches the committed run's (this machine's
+    kind), within the seed spread where it does not, saying which fields differ."""
+    check = reproduced.run("python", "-m", "mnist_numpy_vs_torch.comparison.reproduction", check=False)
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert "reproduced: every framework's figures keep the committed ones" in check.stdout
     committed = json.loads(reproduced.committed("metrics/scores.json"))
     now = json.loads((reproduced.path / "metrics" / "scores.json").read_text())
-    assert now == committed, "same machine, same library versions: the scores must be bit-identical"
-    check = reproduced.run("python", "-m", "mnist_numpy_vs_torch.comparison.reproduction")
-    assert "bit-identical to the committed ones (same environment)" in check.stdout, check.stdout
+    for line in check.stdout.splitlines()[:2]:
+        framework = line.split(":")[0]
+        if "same fingerprint" in line:
+            assert now[framework] == committed[framework]
+        else:
+            assert "another fingerprint" in line and " -> " in line, line
+
+
+def test_the_gate_judges_another_fingerprint_by_the_seed_spread_and_fails_outside_it(
+    reproduced: Clone, tmp_path: Path
+) -> None:
+    """A committed run from another processor generation, faked: the gate names the fields and passes within the
+    tolerance; a reproduced mean moved past it fails, naming the figure."""
+    clone = reproduced.copy(tmp_path / "repo")
+    runs_file = clone.path / "metrics" / "runs.json"
+    runs = json.loads(runs_file.read_text())
+    runs["torch"]["fingerprint"]["cpu_family"] = "elsewhere"
+    runs_file.write_text(json.dumps(runs))
+    clone.run("git", "commit", "-qam", "a run from another processor")
+    runs_file.write_text(clone.run("git", "show", "HEAD~1:metrics/runs.json").stdout)
+    gate = ["python", "-m", "mnist_numpy_vs_torch.comparison.reproduction"]
+    passed = clone.run(*gate, check=False)
+    assert passed.returncode == 0, passed.stderr
+    assert "torch: another fingerprint than the committed run's (cpu_family: elsewhere -> " in passed.stdout
+    assert "numpy: same fingerprint" in passed.stdout
+    scores_file = clone.path / "metrics" / "scores.json"
+    scores = json.loads(scores_file.read_text())
+    scores["torch"]["test"]["accuracy"]["mean"] -= 0.01
+    scores_file.write_text(json.dumps(scores))
+    failed = clone.run(*gate, check=False)
+    assert failed.returncode == 1
+    assert failed.stderr.startswith("error: torch.test.accuracy.mean: ") and "3 standard errors" in failed.stderr
 
 
 def only_seed_0(clone: Clone) -> None:
