@@ -1,5 +1,6 @@
-"""NumPy's MLP against PyTorch's, epoch for epoch, and against the machine's peak; and where a NumPy step's time
-goes, line by line of the trainer's own code."""
+"""NumPy's networks against PyTorch's, epoch for epoch, and against the machine's peak; and where a NumPy step's
+time goes, line by line of the trainer's own code. The MLP at its default size and at a matmul-bound one, and the
+CNN at its default."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ from threadpoolctl import threadpool_limits
 from benchmarks.common import Context, Row, median_and_range, numpy_peak_now
 from benchmarks.profiler import LineTimes
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models import mlp_torch, torch_optim
+from mnist_numpy_vs_torch.models import cnn, cnn_numpy, cnn_torch, mlp_torch, torch_optim
 from mnist_numpy_vs_torch.models.mlp import initial_weights, layer_sizes
 from mnist_numpy_vs_torch.models.mlp_numpy import Backprop, NumpyMLP
-from mnist_numpy_vs_torch.models.numpy_common import shifted_exp
+from mnist_numpy_vs_torch.models.numpy_common import DenseBackprop, shifted_exp
 from mnist_numpy_vs_torch.models.numpy_optim import SGD
 from mnist_numpy_vs_torch.params import Recipe
 from mnist_numpy_vs_torch.training.batches import epoch_order
@@ -30,6 +31,7 @@ TARGETS = {
     "numpy_over_torch_default_model": 0.75,
     "numpy_over_torch_784_800_10_b512": 0.90,
     "numpy_share_of_peak_784_800_10_b512": 0.85,
+    "numpy_over_torch_cnn": 1.0,
 }
 
 
@@ -46,16 +48,59 @@ def training_flops_per_sample(hidden: list[int]) -> int:
     return 2 * sum(products) * 2 + 2 * sum(products[1:])
 
 
-def epoch_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe: Recipe, rounds: int) -> dict:
+def cnn_training_flops_per_sample(shape: cnn.Shape) -> int:
+    """Each convolution's product 2 H'W' F C k k forward and again for its weight gradient, and for its input
+    gradient but in the first; the dense head as the MLP's, with the input gradient the convolutions need."""
+    flops, side, inputs = 0, shape.sides()[0], 1
+    for index, out in enumerate(shape.channels):
+        width = side - shape.kernel + 1
+        product = 2 * width * width * out * inputs * shape.kernel**2
+        flops += product * (2 if index == 0 else 3)
+        side, inputs = width // cnn.POOL, out
+    products = [a * b for a, b in itertools.pairwise(shape.dense_sizes())]
+    return flops + 2 * sum(products) * 3
+
+
+def mlp_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe: Recipe, rounds: int) -> dict:
+    torch_model = mlp_torch.from_layers(initial_weights(hidden, "kaiming_uniform", seed=0))
+    return epoch_race(
+        data,
+        f"784-{'-'.join(map(str, hidden))}-10",
+        numpy_steps(hidden, batch_size, recipe.momentum, recipe.weight_decay),
+        TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe)),
+        batch_size,
+        recipe.lr,
+        training_flops_per_sample(hidden),
+        rounds,
+    )
+
+
+def cnn_steps(recipe: Recipe) -> tuple[NumpySteps, TorchSteps]:
+    """Both frameworks' trainers of the default CNN, from the same initial weights."""
+    model = cnn_numpy.build(recipe, seed=0)
+    optimizer = SGD(*model.parameters(), momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    batch = recipe.batch_size
+    numpy_trainer = NumpySteps(cnn_numpy.Backprop(model, batch), optimizer, batch, 784, np.float32)
+    torch_model = cnn_torch.build(recipe, seed=0)
+    return numpy_trainer, TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe))
+
+
+def epoch_race(
+    data: dataset.Inputs,
+    model: str,
+    numpy_trainer: NumpySteps,
+    torch_trainer: TorchSteps,
+    batch_size: int,
+    lr: float,
+    flops_per_sample: int,
+    rounds: int,
+) -> dict:
     """Rounds of: the BLAS peak now, then one NumPy and one torch epoch back to back (same model, batch size, data
     and order), the order alternating between rounds. Each round is judged against its own peak."""
     steps = -(-len(data.y) // batch_size)
-    lrs = np.full(steps, recipe.lr * 0.1)  # gentle: no divergence on any model
-    numpy_trainer = numpy_steps(hidden, batch_size, recipe.momentum, recipe.weight_decay)
-    torch_model = mlp_torch.from_layers(initial_weights(hidden, "kaiming_uniform", seed=0))
-    torch_trainer = TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe))
+    lrs = np.full(steps, lr * 0.1)  # gentle: no divergence on any model
     x, y = torch.from_numpy(data.x), torch.from_numpy(data.y)
-    flops = training_flops_per_sample(hidden) * len(data.y)
+    flops = flops_per_sample * len(data.y)
 
     def numpy_epoch(order: np.ndarray) -> float:
         start = time.perf_counter()
@@ -90,7 +135,7 @@ def epoch_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe:
     for r in per_round:
         r["slow_stretch"] = r["peak_gflops"] < (1 - SLOW_PEAK_FRACTION) * best_peak
     return {
-        "model": f"784-{'-'.join(map(str, hidden))}-10",
+        "model": model,
         "batch_size": batch_size,
         "numpy_epoch_seconds": statistics.median(r["numpy_seconds"] for r in per_round),
         "torch_epoch_seconds": statistics.median(r["torch_seconds"] for r in per_round),
@@ -101,19 +146,35 @@ def epoch_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe:
     }
 
 
-def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int, steps: int) -> dict:
-    """Where a NumPy training step's time goes, line by line of the trainer's own code (NumpySteps.train_epoch,
-    the MLP's backward pass, SGD.step and shifted_exp) in real steps. A line that calls np.matmul is a BLAS product;
-    every other line is the rest (element-wise passes, reductions, the gather and Python). The same steps run
-    untraced just before show roughly what the tracing costs."""
-    trainer = numpy_steps(hidden, batch_size, 0.9, 5e-4)
+TRACED = {  # the trainer's own code, per network
+    "mlp": [NumpySteps.train_epoch, DenseBackprop.__call__, SGD.step, shifted_exp],
+    "cnn": [
+        NumpySteps.train_epoch,
+        cnn_numpy.Backprop.__call__,
+        cnn_numpy.im2col,
+        cnn_numpy.pool,
+        cnn_numpy.pool_backward,
+        cnn_numpy.col2im,
+        DenseBackprop.__call__,
+        SGD.step,
+        shifted_exp,
+    ],
+}
+
+
+def numpy_step_profile(
+    data: dataset.Inputs, network: str, model: str, trainer: NumpySteps, batch_size: int, steps: int
+) -> dict:
+    """Where a NumPy training step's time goes, line by line of the trainer's own code (TRACED) in real steps. A
+    line that calls np.matmul is a BLAS product; every other line is the rest (element-wise passes, reductions, the
+    gather, the windows and Python). The same steps run untraced just before show roughly what the tracing costs."""
     order = epoch_order(len(data.y), seed=0, epoch=0)[: steps * batch_size]
     lrs = np.full(steps, 0.01)
     trainer.train_epoch(data.x, data.y, order, batch_size, lrs)  # warm-up
     start = time.perf_counter()
     trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
     untraced = time.perf_counter() - start
-    with LineTimes([NumpySteps.train_epoch, Backprop.__call__, SGD.step, shifted_exp]) as times:
+    with LineTimes(TRACED[network]) as times:
         trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
     traced = sum(times.seconds.values())
     lines = [
@@ -129,7 +190,7 @@ def numpy_step_profile(data: dataset.Inputs, hidden: list[int], batch_size: int,
     blas = sum(line["ms_per_step"] for line in lines if "np.matmul" in line["code"])
     step = traced / steps * 1e3
     return {
-        "model": f"784-{'-'.join(map(str, hidden))}-10",
+        "model": model,
         "batch_size": batch_size,
         "steps": steps,
         "step_ms": step,
@@ -156,21 +217,30 @@ def bounds(profile: dict, race: dict) -> dict:
 
 
 def run(context: Context) -> dict:
-    recipe = context.params.mlp
+    recipe, cnn_recipe = context.params.mlp, context.params.cnn
     models = [(list(recipe.hidden), recipe.batch_size), ([800], 512)]  # the default, and a matmul-bound one
     races, profiles = [], []
     with threadpool_limits(context.threads, user_api="blas"):
         for hidden, batch_size in models:
-            race = epoch_race(context.train, hidden, batch_size, recipe, context.rounds)
-            print(
-                f"epochs: {race['model']} b{race['batch_size']}: ratio {race['numpy_over_torch']:.2f}, share "
-                f"{race['numpy_share_of_peak']:.0%}",
-                flush=True,
-            )
-            races.append(race)
+            races.append(mlp_race(context.train, hidden, batch_size, recipe, context.rounds))
+        numpy_trainer, torch_trainer = cnn_steps(cnn_recipe)
+        shape = cnn.shape_of(cnn_recipe)
+        name = f"CNN {'-'.join(map(str, shape.channels))} k{shape.kernel}"
+        flops = cnn_training_flops_per_sample(shape)
+        batch = cnn_recipe.batch_size
+        races.append(
+            epoch_race(context.train, name, numpy_trainer, torch_trainer, batch, cnn_recipe.lr, flops, context.rounds)
+        )
+        for race in races:
+            print(f"epochs: {race['model']} b{race['batch_size']}: ratio {race['numpy_over_torch']:.2f}", flush=True)
         for (hidden, batch_size), race in zip(models, races):
-            profile = numpy_step_profile(context.train, hidden, batch_size, steps=24_000 // batch_size)
+            model = race["model"]
+            trainer = numpy_steps(hidden, batch_size, 0.9, 5e-4)
+            profile = numpy_step_profile(context.train, "mlp", model, trainer, batch_size, steps=24_000 // batch_size)
             profiles.append(profile | bounds(profile, race))
+        trainer, _ = cnn_steps(cnn_recipe)
+        profile = numpy_step_profile(context.train, "cnn", races[-1]["model"], trainer, batch, steps=8_000 // batch)
+        profiles.append(profile | bounds(profile, races[-1]))
     return {"epochs": races, "numpy_step_profile": profiles}
 
 
@@ -180,14 +250,21 @@ def rows(results: dict) -> list[Row]:
         label = f"{race['model']} batch {race['batch_size']}"
         seconds = f"{race['numpy_epoch_seconds']:.3f} s / {race['torch_epoch_seconds']:.3f} s"
         table.append((f"epoch, {label}: NumPy / torch", seconds, ""))
-        default_model = race is results["epochs"][0]
-        target = TARGETS["numpy_over_torch_default_model" if default_model else "numpy_over_torch_784_800_10_b512"]
+        default_model, convolutional = race is results["epochs"][0], race["model"].startswith("CNN")
+        target = TARGETS[
+            "numpy_over_torch_cnn"
+            if convolutional
+            else "numpy_over_torch_default_model"
+            if default_model
+            else "numpy_over_torch_784_800_10_b512"
+        ]
         low, high = race["numpy_over_torch_range"]
         ratio = f"{race['numpy_over_torch']:.2f} (rounds {low:.2f}-{high:.2f})"
         table.append(("  NumPy/torch, median of per-round ratios", ratio, f"<= {target}"))
         low, high = race["numpy_share_of_peak_range"]
         share = f"{race['numpy_share_of_peak']:.0%} (rounds {low:.0%}-{high:.0%})"
-        share_target = "" if default_model else f">= {TARGETS['numpy_share_of_peak_784_800_10_b512']:.0%}"
+        matmul_bound = not (default_model or convolutional)
+        share_target = f">= {TARGETS['numpy_share_of_peak_784_800_10_b512']:.0%}" if matmul_bound else ""
         table.append(("  NumPy share of the same round's peak, median", share, share_target))
         slow = f"{race['slow_stretch_rounds']} of {len(race['rounds'])}"
         table.append((f"  rounds with the peak over {SLOW_PEAK_FRACTION:.0%} below the best", slow, ""))

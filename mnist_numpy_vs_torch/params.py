@@ -6,7 +6,7 @@ doing any work: a typo or a wrong type fails at once, with the key's full dotted
 training run. The object it returns answers only the keys that the stage's `params` list in dvc.yaml declares,
 so a stage cannot depend on a parameter that DVC does not know it depends on.
 
-Each architecture has a section of its own (`mlp`, ...): its shape and how it is trained (the Recipe fields).
+Each architecture has a section of its own (`mlp`, `cnn`): its shape and how it is trained (the Recipe fields).
 `train` holds what every model of a seed shares: the seeds and the image shifts.
 """
 
@@ -22,8 +22,10 @@ from typing import Annotated, Any, cast
 
 import yaml
 
-from mnist_numpy_vs_torch.data.mnist import TRAIN_COUNT
+from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE, TRAIN_COUNT
 from mnist_numpy_vs_torch.errors import ParamsError
+
+INITS = ("kaiming_uniform", "kaiming_normal", "pytorch_default")  # the initialisations models/initial.py draws
 
 # ---------------------------------------------------------------------------------------------------------------
 # The schema. Annotated[type, check]: check(dotted_key, raw_value) returns the typed value or raises ParamsError.
@@ -70,7 +72,15 @@ class Recipe:
 @dataclass(frozen=True)
 class MLPParams(Recipe):
     hidden: Annotated[tuple[int, ...], list_of(integer(minimum=1))]
-    init: Annotated[str, choice("kaiming_uniform", "kaiming_normal")]
+    init: Annotated[str, choice(*INITS)]  # models/initial.py
+
+
+@dataclass(frozen=True)
+class CNNParams(Recipe):
+    channels: Annotated[tuple[int, ...], list_of(integer(minimum=1))]  # output channels of each convolution
+    kernel: Annotated[int, integer(minimum=1)]  # each convolution's k x k window
+    hidden: Annotated[tuple[int, ...], list_of(integer(minimum=1), empty=True)]  # dense widths before the output
+    init: Annotated[str, choice(*INITS)]  # models/initial.py
 
 
 @dataclass(frozen=True)
@@ -112,6 +122,7 @@ class Params:
     parse: ParseParams
     train: TrainParams
     mlp: MLPParams
+    cnn: CNNParams
     train_numpy: TrainNumpyParams
     train_torch: TrainTorchParams
     evaluate: EvaluateParams
@@ -190,10 +201,10 @@ def text(key: str, value: Any) -> str:
     return value
 
 
-def list_of(item: Check, *, unique: bool = False) -> Check:
+def list_of(item: Check, *, unique: bool = False, empty: bool = False) -> Check:
     def check(key: str, value: Any) -> tuple:
-        if not isinstance(value, list) or not value:
-            raise ParamsError(f"{key}: expected a non-empty list, got {value!r}")
+        if not isinstance(value, list) or not (value or empty):
+            raise ParamsError(f"{key}: expected a {'' if empty else 'non-empty '}list, got {value!r}")
         items = tuple(item(f"{key}[{i}]", v) for i, v in enumerate(value))
         if unique and len(set(items)) != len(items):
             raise ParamsError(f"{key}: expected distinct values, got {value!r}")
@@ -260,6 +271,14 @@ def _check_across_keys(params: Params) -> None:
     for name, recipe in recipes(params).items():
         if recipe.lr_min > recipe.lr:
             raise ParamsError(f"{name}.lr_min: expected at most {name}.lr ({recipe.lr}), got {recipe.lr_min}")
+    side, kernel = IMAGE_SIDE, params.cnn.kernel
+    for index, _ in enumerate(params.cnn.channels):
+        if side - kernel + 1 < 2:
+            raise ParamsError(
+                f"cnn.kernel: convolution {index + 1} sees {side}x{side} pixels, too few for a {kernel}x{kernel} "
+                "kernel and a 2x2 max-pool; use fewer cnn.channels or a smaller cnn.kernel"
+            )
+        side = (side - kernel + 1) // 2
 
 
 def load_params(path: str | Path = "params.yaml") -> Params:

@@ -1,10 +1,13 @@
 """evaluate stage: score every trained model on the val and test splits; write metrics and plot data.
 
 Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
-  summary.json    the figures `dvc metrics` and `dvc exp show` list: test means and spreads, the paired verdicts
-  scores.json     accuracy and loss per framework and split: mean/std over seeds, and each seed (reproducible)
+  summary.json    the figures `dvc metrics` and `dvc exp show` list: per architecture, the test means, the paired
+                  NumPy - PyTorch accuracy difference and the test verdicts; between architectures, the paired
+                  accuracy difference within each framework
+  scores.json     accuracy and loss per architecture, framework and split: mean/std over seeds, and each seed
   per_class.json  precision / recall / F1 per class on test, mean over seeds
-  comparison.json the paired NumPy - PyTorch verdict per metric (interval, margin) and McNemar's test per seed
+  comparison.json per architecture, the paired NumPy - PyTorch verdict per metric (interval, margin) and McNemar's
+                  test per seed; under "between", each later architecture minus the first, within each framework
   timings.json    training speed from the logs (varies run to run, so kept apart from the scores)
   loss.tsv, accuracy.tsv   per-epoch training and validation curves, mean over seeds, for `dvc plots`
   test_errors.csv the first seed's test errors (actual, predicted, count, share of the true class), for `dvc plots`
@@ -15,6 +18,7 @@ Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 from pathlib import Path
 
@@ -23,7 +27,14 @@ import numpy as np
 from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import atomic_write, write_json, write_text
 from mnist_numpy_vs_torch.comparison.metrics import mean_std
-from mnist_numpy_vs_torch.comparison.scoring import compare, curve_rows, error_rows, score, summary
+from mnist_numpy_vs_torch.comparison.scoring import (
+    between_architectures,
+    compare,
+    curve_rows,
+    error_rows,
+    score,
+    summary,
+)
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, run_path
 from mnist_numpy_vs_torch.training.log import read_log
@@ -39,31 +50,44 @@ def main() -> None:
     stage = params.for_stage("evaluate")
     seeds = stage.train.seeds
     splits = {name: dataset.load_inputs(args.prepared_dir, name) for name in ("val", "test")}
-    directories = {identify(directory)[1]: directory for directory in args.model_dirs}
+    directories: dict[str, dict[str, Path]] = {}
+    for directory in args.model_dirs:
+        architecture, framework = identify(directory)
+        directories.setdefault(architecture, {})[framework] = directory
 
-    scores, classes, timings, curves, predictions, first_confusions = {}, {}, {}, {}, {}, {}
-    for framework in FRAMEWORKS:
-        result = score(directories[framework], splits, seeds, stage.evaluate.batch_size)
-        scores[framework], classes[framework] = result.scores, result.per_class
-        predictions |= result.predictions
-        first_confusions[framework] = result.confusions[0]
-        logs = [read_log(log_path(directories[framework], s)) for s in seeds]
-        timings[framework] = {
-            column: mean_std([np.median([getattr(r, column) for r in log]) for log in logs])
-            for column in ("epoch_seconds", "samples_per_second")
-        }
-        curves[framework] = {
-            column: np.mean([[getattr(r, column) for r in log] for log in logs], axis=0)
-            for column in ("train_loss", "val_loss", "val_accuracy")
-        }
+    scores, classes, timings, curves, comparison, runs = {}, {}, {}, {}, {}, {}
+    predictions, first_confusions = {}, {}
+    for architecture, by_framework in directories.items():
+        arch_predictions = {}
+        for framework in FRAMEWORKS:
+            result = score(by_framework[framework], splits, seeds, stage.evaluate.batch_size)
+            scores.setdefault(architecture, {})[framework] = result.scores
+            classes.setdefault(architecture, {})[framework] = result.per_class
+            arch_predictions |= result.predictions
+            first_confusions.setdefault(architecture, {})[framework] = result.confusions[0]
+            logs = [read_log(log_path(by_framework[framework], s)) for s in seeds]
+            timings.setdefault(architecture, {})[framework] = {
+                column: mean_std([np.median([getattr(r, column) for r in log]) for log in logs])
+                for column in ("epoch_seconds", "samples_per_second")
+            }
+            curves.setdefault(architecture, {})[framework] = {
+                column: np.mean([[getattr(r, column) for r in log] for log in logs], axis=0)
+                for column in ("train_loss", "val_loss", "val_accuracy")
+            }
+            runs.setdefault(architecture, {})[framework] = json.loads(run_path(by_framework[framework]).read_text())
+        comparison[architecture] = compare(
+            scores[architecture], arch_predictions, splits["test"].y, seeds, stage.evaluate
+        )
+        predictions |= {f"{architecture}_{name}": predicted for name, predicted in arch_predictions.items()}
+    architectures = list(directories)
+    for first, second in itertools.combinations(architectures, 2):
+        between = between_architectures(scores, first, second, seeds, stage.evaluate.confidence)
+        comparison.setdefault("between", {})[f"{second}_vs_{first}"] = between
 
     write_json(args.metrics_dir / "scores.json", scores)
-    comparison = compare(scores, predictions, splits["test"].y, seeds, stage.evaluate)
     write_json(args.metrics_dir / "comparison.json", comparison)
     write_json(args.metrics_dir / "summary.json", summary(scores, comparison))
-    write_json(
-        args.metrics_dir / "runs.json", {f: json.loads(run_path(directories[f]).read_text()) for f in FRAMEWORKS}
-    )
+    write_json(args.metrics_dir / "runs.json", runs)
     write_json(args.metrics_dir / "per_class.json", classes)
     write_json(args.metrics_dir / "timings.json", timings)
     losses = {"train_loss": "training", "val_loss": "validation"}

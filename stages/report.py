@@ -1,7 +1,7 @@
-"""report stage: the Markdown comparison of NumPy and PyTorch, with its figures.
+"""report stage: the Markdown comparison of NumPy and PyTorch for every architecture, with its figures.
 
-Reads the metrics and the comparison evaluate wrote, the training logs, the predictions, the first-layer weights and
-the benchmark's recorded figures; writes REPORT_DIR/README.md and the PNG figures beside it. Same inputs, same
+Reads the metrics and the comparison evaluate wrote, the training logs, the predictions, the first layers' weights
+and the benchmark's recorded figures; writes REPORT_DIR/README.md and the PNG figures beside it. Same inputs, same
 bytes: nothing here reads the clock or the machine.
 """
 
@@ -17,9 +17,10 @@ from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import write_text
 from mnist_numpy_vs_torch.comparison.metrics import confusion_matrix
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models import mlp_torch
+from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
+from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
 from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, model_path, run_path
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, model_path
 from mnist_numpy_vs_torch.reporting import figures
 from mnist_numpy_vs_torch.reporting.text import FIGURES, both_wrong, markdown, paired_panels
 from mnist_numpy_vs_torch.training.log import read_log
@@ -36,33 +37,57 @@ def main() -> None:
     args = parser.parse_args()
     stage = params.for_stage("report")
     seeds = stage.train.seeds
-    directories = {identify(directory)[1]: directory for directory in args.model_dirs}
+    directories: dict[str, dict[str, Path]] = {}
+    for directory in args.model_dirs:
+        architecture, framework = identify(directory)
+        directories.setdefault(architecture, {})[framework] = directory
     scores = json.loads((args.metrics_dir / "scores.json").read_text())
     comparison = json.loads((args.metrics_dir / "comparison.json").read_text())
+    runs = json.loads((args.metrics_dir / "runs.json").read_text())
     benchmark = json.loads(args.benchmark.read_text()) if args.benchmark.is_file() else None
-    runs = {f: json.loads(run_path(directories[f]).read_text()) for f in FRAMEWORKS}
-    logs = {f: [read_log(log_path(directories[f], s)) for s in seeds] for f in FRAMEWORKS}
     figure_dir = args.report_dir / FIGURES
-
-    figures.curves(logs, figure_dir / "curves.png")
-    figures.paired_differences(paired_panels(scores, comparison, seeds), figure_dir / "paired_differences.png")
+    test_images = dataset.load_split(args.prepared_dir, "test").images
+    wrong_counts = {}
     with np.load(args.predictions, allow_pickle=False) as predictions:
         labels = predictions["test_labels"].astype(np.int64)
-        matrices = {
-            f: confusion_matrix(labels, predictions[f"{f}_seed-{seeds[0]}"].astype(np.int64)) for f in FRAMEWORKS
-        }
-        wrong, captions = both_wrong(predictions, seeds[0], stage.report.misclassified_shown)
-        only = [int((predictions[f"{f}_seed-{seeds[0]}"] != labels).sum()) - len(wrong) for f in FRAMEWORKS]
-    figures.confusions(matrices, figure_dir / "confusion.png")
-    test_images = dataset.load_split(args.prepared_dir, "test").images
-    figures.digit_grid(test_images[wrong[: len(captions)]], captions, figure_dir / "misclassified.png")
-    first_layers = {
-        "numpy": NumpyMLP.load(model_path(directories["numpy"], "numpy", seeds[0])).weights[0],
-        "torch": mlp_torch.to_layers(mlp_torch.load(model_path(directories["torch"], "torch", seeds[0])))[0][0],
-    }
-    figures.first_layer(first_layers, figure_dir / "first_layer.png")
-    text = markdown(stage, scores, comparison, runs, benchmark, (len(wrong), only[0], only[1]))
+        for architecture, by_framework in directories.items():
+            logs = {f: [read_log(log_path(by_framework[f], s)) for s in seeds] for f in FRAMEWORKS}
+            figures.curves(logs, figure_dir / f"curves_{architecture}.png")
+            panels = paired_panels(scores[architecture], comparison[architecture], seeds)
+            figures.paired_differences(panels, figure_dir / f"paired_differences_{architecture}.png")
+            first = {f: predictions[f"{architecture}_{f}_seed-{seeds[0]}"].astype(np.int64) for f in FRAMEWORKS}
+            figures.confusions(
+                {f: confusion_matrix(labels, first[f]) for f in FRAMEWORKS},
+                figure_dir / f"confusion_{architecture}.png",
+            )
+            wrong, captions = both_wrong(predictions, architecture, seeds[0], stage.report.misclassified_shown)
+            only = [int((first[f] != labels).sum()) - len(wrong) for f in FRAMEWORKS]
+            wrong_counts[architecture] = (len(wrong), only[0], only[1])
+            figures.digit_grid(
+                test_images[wrong[: len(captions)]], captions, figure_dir / f"misclassified_{architecture}.png"
+            )
+    first_layer(directories, seeds[0], figure_dir)
+    text = markdown(stage, scores, comparison, runs, benchmark, wrong_counts)
     write_text(args.report_dir / "README.md", text)
+
+
+def first_layer(directories: dict[str, dict[str, Path]], seed: int, figure_dir: Path) -> None:
+    """What each architecture's first layer learned, both frameworks side by side: the MLP's first-layer weights
+    as 28x28 images, the CNN's first convolution's kernels."""
+    if "mlp" in directories:
+        mlp_dirs = directories["mlp"]
+        weights = {
+            "numpy": NumpyMLP.load(model_path(mlp_dirs["numpy"], "numpy", seed)).weights[0],
+            "torch": mlp_torch.to_layers(mlp_torch.load(model_path(mlp_dirs["torch"], "torch", seed)))[0][0],
+        }
+        figures.first_layer(weights, figure_dir / "first_layer_mlp.png")
+    if "cnn" in directories:
+        cnn_dirs = directories["cnn"]
+        kernels = {
+            "numpy": NumpyCNN.load(model_path(cnn_dirs["numpy"], "numpy", seed)).kernels[0],
+            "torch": cnn_torch.to_layers(cnn_torch.load(model_path(cnn_dirs["torch"], "torch", seed)))[0][0],
+        }
+        figures.filters(kernels, figure_dir / "first_layer_cnn.png")
 
 
 if __name__ == "__main__":

@@ -27,10 +27,11 @@ def project(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Pat
     root = tmp_path_factory.mktemp("project")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["mlp"] |= {"hidden": [24], "epochs": 2, "batch_size": 256}
+    params["cnn"] |= {"channels": [4, 8], "epochs": 1, "batch_size": 256}
     params["train"]["seeds"] = SEEDS
     write_params(root, yaml.safe_dump(params))
     shutil.copytree(prepared_dir, root / "data" / "prepared")
-    for stage in [*TRAINERS["mlp"], "evaluate", "report"]:
+    for stage in [*TRAINERS["mlp"], *TRAINERS["cnn"], "evaluate", "report"]:
         result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root
@@ -64,13 +65,14 @@ def test_scores_agree_with_an_independent_recomputation(project: Path) -> None:
     scores = json.loads((project / "metrics" / "scores.json").read_text())
     for framework in ("numpy", "torch"):
         per_seed = [independent_scores(project, framework, seed) for seed in SEEDS]
-        accuracy = scores[framework]["test"]["accuracy"]
+        accuracy = scores["mlp"][framework]["test"]["accuracy"]
         assert [accuracy["seeds"][f"seed-{s}"] for s in SEEDS] == pytest.approx([a for a, _, _ in per_seed], abs=1e-4)
         assert accuracy["mean"] == pytest.approx(np.mean([a for a, _, _ in per_seed]), abs=1e-4)
         assert accuracy["std"] == pytest.approx(np.std([a for a, _, _ in per_seed], ddof=1), abs=1e-4)
-        loss = scores[framework]["test"]["loss"]
+        loss = scores["mlp"][framework]["test"]["loss"]
         assert loss["mean"] == pytest.approx(np.mean([loss for _, loss, _ in per_seed]), rel=1e-4)
-        assert set(scores[framework]) == {"test", "val"}
+        assert set(scores["mlp"][framework]) == {"test", "val"}
+    assert set(scores) == {"mlp", "cnn"} and set(scores["cnn"]) == {"numpy", "torch"}
 
 
 @pytest.mark.slow
@@ -83,13 +85,15 @@ def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
             predicted = independent_scores(project, framework, seed)[2]
             recalls.append([(predicted[labels == k] == k).mean() for k in range(10)])
         expected = np.mean(recalls, axis=0)
-        got = [classes[framework]["test"]["recall"][str(k)] for k in range(10)]
+        got = [classes["mlp"][framework]["test"]["recall"][str(k)] for k in range(10)]
         assert got == pytest.approx(expected, abs=1e-9)
     first = {f: independent_scores(project, f, SEEDS[0])[2] for f in ("numpy", "torch")}
     rows = (project / "metrics" / "test_errors.csv").read_text().splitlines()
-    assert rows[0] == "framework,actual,predicted,count,share_of_actual" and len(rows) == 1 + 2 * 90
+    assert rows[0] == "architecture,framework,actual,predicted,count,share_of_actual" and len(rows) == 1 + 2 * 2 * 90
     for row in rows[1:]:
-        name, actual, predicted, count, share = row.split(",")
+        architecture, name, actual, predicted, count, share = row.split(",")
+        if architecture != "MLP":
+            continue
         framework = {"NumPy": "numpy", "PyTorch": "torch"}[name]
         true_class = labels == int(actual)
         assert actual != predicted, "the diagonal is left out"
@@ -104,7 +108,7 @@ def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(projec
         assert "NaN" not in text and "Infinity" not in text
         json.loads(text)
     timings = json.loads((project / "metrics" / "timings.json").read_text())
-    assert set(timings["numpy"]) == {"epoch_seconds", "samples_per_second"}
+    assert set(timings["cnn"]["numpy"]) == {"epoch_seconds", "samples_per_second"}
     plotted = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
     for plot in plotted:
         (spec,) = plot.values()
@@ -112,9 +116,9 @@ def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(projec
             header = (project / file).read_text().splitlines()[0].replace("\t", ",").split(",")
             assert {spec["x"], column} <= set(header), file
     loss = (project / "metrics" / "loss.tsv").read_text().splitlines()
-    assert loss[0] == "epoch\tframework\tdata\tloss"
-    assert len(loss) == 1 + 2 * 2 * 2  # epochs x frameworks x (training, validation)
-    assert all(float(row.split("\t")[3]) > 0 for row in loss[1:]), "a log-scale axis needs positive values"
+    assert loss[0] == "epoch\tarchitecture\tframework\tdata\tloss"
+    assert len(loss) == 1 + (2 + 1) * 2 * 2  # (MLP's epochs + CNN's) x frameworks x (training, validation)
+    assert all(float(row.split("\t")[4]) > 0 for row in loss[1:]), "a log-scale axis needs positive values"
 
 
 @pytest.mark.slow
@@ -122,17 +126,25 @@ def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path
     summary = json.loads((project / "metrics" / "summary.json").read_text())
     scores = json.loads((project / "metrics" / "scores.json").read_text())
     comparison = json.loads((project / "metrics" / "comparison.json").read_text())
-    assert summary["numpy"]["test_acc"] == scores["numpy"]["test"]["accuracy"]["mean"]
-    assert summary["torch"]["test_loss_sd"] == scores["torch"]["test"]["loss"]["std"]
-    assert summary["diff"]["test_acc_lo"] == comparison["test"]["accuracy"]["ci_low"]
-    assert summary["verdict"]["val_loss"] == comparison["val"]["loss"]["verdict"]
-    assert sum(len(group) for group in summary.values()) == 4 + 4 + 3 + 4
+    for architecture in ("mlp", "cnn"):
+        short, judged = summary[architecture], comparison[architecture]
+        assert short["numpy"]["test_acc"] == scores[architecture]["numpy"]["test"]["accuracy"]["mean"]
+        assert short["torch"]["test_loss"] == scores[architecture]["torch"]["test"]["loss"]["mean"]
+        assert short["diff"]["test_acc_lo"] == judged["test"]["accuracy"]["ci_low"]
+        assert short["verdict"]["test_loss"] == judged["test"]["loss"]["verdict"]
+        assert sum(len(group) for group in short.values()) == 2 + 2 + 3 + 2
+    between = [scores["cnn"]["numpy"]["test"]["accuracy"]["seeds"][f"seed-{s}"] for s in SEEDS]
+    between = np.subtract(between, [scores["mlp"]["numpy"]["test"]["accuracy"]["seeds"][f"seed-{s}"] for s in SEEDS])
+    assert summary["cnn_vs_mlp"]["numpy"]["test_acc"] == pytest.approx(between.mean())
+    judged = comparison["between"]["cnn_vs_mlp"]["numpy"]["test"]["accuracy"]
+    assert judged["ci_low"] < between.mean() < judged["ci_high"]
 
 
 @pytest.mark.slow
 def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
     assert "| test accuracy (%) |" in report and "| parameters | 19,090 |" in report
+    assert "| parameters | 5,142 |" in report  # the small CNN: 4 x 25 + 4, 8 x 4 x 25 + 8, 128 x 10 + 10
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
     assert len(links) == 5
     for link in links:
@@ -155,10 +167,10 @@ def test_comparison_metrics_hold_each_verdict_and_mcnemar_per_seed(project: Path
     scores = json.loads((project / "metrics" / "scores.json").read_text())
     for split in ("test", "val"):
         for quantity in ("accuracy", "loss"):
-            judged = comparison[split][quantity]
+            judged = comparison["mlp"][split][quantity]
             differences = [
-                scores["numpy"][split][quantity]["seeds"][f"seed-{s}"]
-                - scores["torch"][split][quantity]["seeds"][f"seed-{s}"]
+                scores["mlp"]["numpy"][split][quantity]["seeds"][f"seed-{s}"]
+                - scores["mlp"]["torch"][split][quantity]["seeds"][f"seed-{s}"]
                 for s in SEEDS
             ]
             assert judged["mean_difference"] == pytest.approx(np.mean(differences))
@@ -167,9 +179,9 @@ def test_comparison_metrics_hold_each_verdict_and_mcnemar_per_seed(project: Path
     predictions = np.load(project / "data" / "evaluation" / "predictions.npz")
     labels = predictions["test_labels"]
     for seed in SEEDS:
-        numpy_wrong = predictions[f"numpy_seed-{seed}"] != labels
-        torch_wrong = predictions[f"torch_seed-{seed}"] != labels
-        mcnemar = comparison["mcnemar"][f"seed-{seed}"]
+        numpy_wrong = predictions[f"mlp_numpy_seed-{seed}"] != labels
+        torch_wrong = predictions[f"mlp_torch_seed-{seed}"] != labels
+        mcnemar = comparison["mlp"]["mcnemar"][f"seed-{seed}"]
         assert mcnemar["numpy_only_wrong"] == int((numpy_wrong & ~torch_wrong).sum())
         assert mcnemar["torch_only_wrong"] == int((torch_wrong & ~numpy_wrong).sum())
         assert 0 < mcnemar["p_value"] <= 1
@@ -178,12 +190,15 @@ def test_comparison_metrics_hold_each_verdict_and_mcnemar_per_seed(project: Path
 @pytest.mark.slow
 def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
-    verdicts = report.split("## Verdict", 1)[1].split("\n## ", 1)[0]
-    assert len(re.findall(r"^- (Test|Validation) (accuracy|loss): \*\*", verdicts, flags=re.M)) == 4
+    verdicts = report.split("## Verdicts", 1)[1].split("\n## ", 1)[0]
+    assert len(re.findall(r"^- (Test|Validation) (accuracy|loss): \*\*", verdicts, flags=re.M)) == 2 * 4
+    assert verdicts.index("### MLP") < verdicts.index("### CNN") < verdicts.index("### Between architectures")
     assert "95% interval" in verdicts and "margin ±0.100 pp" in verdicts
-    table = report.split("## Per seed", 1)[1].split("\n## ", 1)[0]
-    assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
-    assert "registered on 2026-11-25, before the results" in report
+    assert "- NumPy: test accuracy CNN − MLP = " in verdicts
+    for name in ("MLP", "CNN"):
+        table = report.split(f"## {name}:", 1)[1].split("\n## ", 1)[0]
+        assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
+    assert "for the MLP on 2026-11-25, for the CNN on 2026-12-02: each before any result" in report
     assert "## Speed" in report and "benchmarks/results.json" not in report  # no benchmark file in this project
 
 
@@ -197,7 +212,7 @@ def test_a_rule_moved_after_registration_is_reported_as_such(project: Path, tmp_
     for stage in ("evaluate", "report"):
         assert run_stage(moved, stage).returncode == 0
     report = (moved / "report" / "README.md").read_text()
-    assert "**The rule in `params.yaml` differs from the one registered on 2026-11-25**" in report
+    assert "**The rule in `params.yaml` differs from the one registered for the MLP on 2026-11-25" in report
     assert "margin ±0.500 pp" in report
 
 

@@ -20,6 +20,7 @@ import pytest
 import yaml
 
 from tests.clones import Clone, fresh_clone
+from tests.conftest import STAGES
 
 pytestmark = pytest.mark.slow
 
@@ -32,10 +33,10 @@ def test_a_fresh_clone_reproduces_the_committed_metrics(reproduced: Clone) -> No
     assert "reproduced: every framework's figures keep the committed ones" in check.stdout
     committed = json.loads(reproduced.committed("metrics/scores.json"))
     now = json.loads((reproduced.path / "metrics" / "scores.json").read_text())
-    for line in check.stdout.splitlines()[:2]:
-        framework = line.split(":")[0]
+    for line in check.stdout.splitlines()[:-1]:
+        architecture, framework = line.split(":")[0].split(".")
         if "same fingerprint" in line:
-            assert now[framework] == committed[framework]
+            assert now[architecture][framework] == committed[architecture][framework]
         else:
             assert "another fingerprint" in line and " -> " in line, line
 
@@ -48,22 +49,22 @@ def test_the_gate_judges_another_fingerprint_by_the_seed_spread_and_fails_outsid
     clone = reproduced.copy(tmp_path / "repo")
     runs_file = clone.path / "metrics" / "runs.json"
     runs = json.loads(runs_file.read_text())
-    runs["torch"]["fingerprint"]["cpu_family"] = "elsewhere"
+    runs["mlp"]["torch"]["fingerprint"]["cpu_family"] = "elsewhere"
     runs_file.write_text(json.dumps(runs))
     clone.run("git", "commit", "-qam", "a run from another processor")
     runs_file.write_text(clone.run("git", "show", "HEAD~1:metrics/runs.json").stdout)
     gate = ["python", "-m", "mnist_numpy_vs_torch.comparison.reproduction"]
     passed = clone.run(*gate, check=False)
     assert passed.returncode == 0, passed.stderr
-    assert "torch: another fingerprint than the committed run's (cpu_family: elsewhere -> " in passed.stdout
-    assert "numpy: same fingerprint" in passed.stdout
+    assert "mlp.torch: another fingerprint than the committed run's (cpu_family: elsewhere -> " in passed.stdout
+    assert "mlp.numpy: same fingerprint" in passed.stdout
     scores_file = clone.path / "metrics" / "scores.json"
     scores = json.loads(scores_file.read_text())
-    scores["torch"]["test"]["accuracy"]["mean"] -= 0.01
+    scores["mlp"]["torch"]["test"]["accuracy"]["mean"] -= 0.01
     scores_file.write_text(json.dumps(scores))
     failed = clone.run(*gate, check=False)
     assert failed.returncode == 1
-    assert failed.stderr.startswith("error: torch.test.accuracy.mean: ") and "3 standard errors" in failed.stderr
+    assert failed.stderr.startswith("error: mlp.torch.test.accuracy.mean: ") and "3 standard errors" in failed.stderr
 
 
 def only_seed_0(clone: Clone) -> None:
@@ -84,14 +85,15 @@ def test_retraining_gives_bit_identical_weights_and_metrics(reproduced: Clone, t
     weights = seed_0_files(clone)
     scores = json.loads((clone.path / "metrics" / "scores.json").read_text())
     only_seed_0(clone)
-    assert clone.stages_run() == {"train@mlp-numpy", "train@mlp-torch", "evaluate", "report"}
+    assert clone.stages_run() == {*STAGES} - {"download", "parse", "plots_page"}
     assert seed_0_files(clone) == weights
     again = json.loads((clone.path / "metrics" / "scores.json").read_text())
-    for framework in ("numpy", "torch"):
-        for split in ("test", "val"):
-            for quantity in ("accuracy", "loss"):
-                was = scores[framework][split][quantity]["seeds"]["seed-0"]
-                assert again[framework][split][quantity]["seeds"] == {"seed-0": was}
+    for architecture in ("mlp", "cnn"):
+        for framework in ("numpy", "torch"):
+            for split in ("test", "val"):
+                for quantity in ("accuracy", "loss"):
+                    was = scores[architecture][framework][split][quantity]["seeds"]["seed-0"]
+                    assert again[architecture][framework][split][quantity]["seeds"] == {"seed-0": was}
 
 
 def test_rerunning_evaluate_gives_bit_identical_metrics(reproduced: Clone, tmp_path: Path) -> None:
@@ -107,20 +109,7 @@ def test_a_second_repro_runs_nothing(reproduced: Clone) -> None:
     assert reproduced.is_up_to_date()
 
 
-@pytest.mark.parametrize(
-    ("change", "expected"),
-    [
-        (("params.yaml", "train_numpy", "threads", 1), {"train@mlp-numpy", "evaluate", "report"}),
-        (("params.yaml", "report", "misclassified_shown", 8), {"report"}),
-        # evaluate's outputs come out the same, so the report, which reads only them, has nothing to redo
-        (("stages/evaluate.py", None, None, None), {"evaluate"}),
-    ],
-)
-def test_a_change_reruns_only_what_depends_on_it(
-    reproduced: Clone, tmp_path: Path, change: tuple, expected: set[str]
-) -> None:
-    clone = reproduced.copy(tmp_path / "repo")
-    path, section, key, value = change
+def change(clone: Clone, path: str, section: str | None, key: str | None, value: object) -> None:
     file = clone.path / path
     if section is None:
         file.write_text(file.read_text() + "\n# an edit\n")
@@ -128,6 +117,38 @@ def test_a_change_reruns_only_what_depends_on_it(
         params = yaml.safe_load(file.read_text())
         params[section][key] = value
         file.write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.mark.parametrize(
+    ("edit", "stale"),
+    [
+        (("params.yaml", "train_numpy", "threads", 1), {"train@mlp-numpy", "train@cnn-numpy"}),
+        (("params.yaml", "cnn", "lr", 0.01), {"train@cnn-numpy", "train@cnn-torch", "report"}),
+        (("params.yaml", "mlp", "epochs", 1), {"train@mlp-numpy", "train@mlp-torch", "report"}),
+        (("mnist_numpy_vs_torch/models/cnn_numpy.py", None, None, None), {"train@cnn-numpy", "evaluate", "report"}),
+        (("params.yaml", "evaluate", "batch_size", 1000), {"evaluate"}),
+    ],
+)
+def test_a_change_makes_stale_only_what_reads_it(reproduced: Clone, tmp_path: Path, edit: tuple, stale: set) -> None:
+    """What `dvc status` names after a change to one architecture, one framework or one stage: the MLP's results
+    are untouched by the CNN's settings and code, and the other way round. (What follows a stale stage reruns when
+    its inputs change, which the tests below run for real.)"""
+    clone = reproduced.copy(tmp_path / "repo")
+    change(clone, *edit)
+    assert set(json.loads(clone.run("dvc", "status", "--json").stdout)) == stale
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (("params.yaml", "report", "misclassified_shown", 8), {"report"}),
+        # evaluate's outputs come out the same, so the report, which reads only them, has nothing to redo
+        (("stages/evaluate.py", None, None, None), {"evaluate"}),
+    ],
+)
+def test_a_change_reruns_only_what_depends_on_it(reproduced: Clone, tmp_path: Path, edit: tuple, expected: set) -> None:
+    clone = reproduced.copy(tmp_path / "repo")
+    change(clone, *edit)
     assert clone.stages_run() == expected
     assert clone.is_up_to_date()
 
@@ -159,7 +180,7 @@ def test_two_repros_at_once_one_runs_and_the_other_stops_on_the_lock(reproduced:
     clone = reproduced.copy(tmp_path / "repo")
     before = seed_0_files(clone)
     only_seed_0(clone)
-    command = [sys.executable, "-m", "dvc", "repro", "--single-item", "train_numpy"]
+    command = [sys.executable, "-m", "dvc", "repro", "--single-item", "train@mlp-numpy"]
     first = subprocess.Popen(command, cwd=clone.path, env=clone.env, stdout=subprocess.PIPE, text=True)
     for line in first.stdout:
         if "Running stage 'train@mlp-numpy'" in line:
@@ -202,14 +223,15 @@ def test_an_experiment_is_listed_and_its_metrics_and_params_diff_against_the_com
     """`dvc exp run -S mlp.epochs=1` runs and is listed; applied and committed, the diffs show the change."""
     clone = reproduced.copy(tmp_path / "repo")
     epochs = yaml.safe_load(clone.committed("params.yaml"))["mlp"]["epochs"]
-    clone.run("dvc", "exp", "run", "-n", "one-epoch", "-S", "mlp.epochs=1", "-S", "train.seeds=[0]")
+    one = ["-S", "mlp.epochs=1", "-S", "cnn.epochs=1", "-S", "train.seeds=[0]"]
+    clone.run("dvc", "exp", "run", "-n", "one-epoch", *one)
     shown = clone.run("dvc", "exp", "show", "--md").stdout
     assert "one-epoch" in shown
     clone.run("git", "add", "-A")
     clone.run("git", "commit", "-qm", "one epoch", check=False)
 
     metrics_diff = clone.run("dvc", "metrics", "diff", "HEAD~1", "HEAD", "--md").stdout
-    assert re.search(r"numpy\.test_acc\s*\|\s*0\.98\d*\s*\|\s*0\.9\d*\s*\|\s*-0\.\d+", metrics_diff), metrics_diff
+    assert re.search(r"mlp\.numpy\.test_acc\s*\|\s*0\.98\d*\s*\|\s*0\.9\d*\s*\|\s*-0\.\d+", metrics_diff), metrics_diff
     params_diff = clone.run("dvc", "params", "diff", "HEAD~1", "HEAD", "--md").stdout
     assert re.search(rf"mlp\.epochs\s*\|\s*{epochs}\s*\|\s*1\s*\|", params_diff), params_diff
     plots = json.loads(clone.run("dvc", "plots", "diff", "HEAD~1", "HEAD", "--json").stdout)

@@ -7,7 +7,7 @@ import copy
 from pathlib import Path
 
 from mnist_numpy_vs_torch import machine
-from mnist_numpy_vs_torch.comparison.reproduction import check, problems, tolerance
+from mnist_numpy_vs_torch.comparison.reproduction import check, tolerance
 
 
 def scores(accuracy: float = 0.986, loss: float = 0.050, std: float = 0.0005) -> dict:
@@ -15,76 +15,81 @@ def scores(accuracy: float = 0.986, loss: float = 0.050, std: float = 0.0005) ->
         return {"mean": value, "std": std, "seeds": {f"seed-{s}": value for s in range(5)}}
 
     split = {"accuracy": figure(accuracy), "loss": figure(loss)}
-    return {framework: {"test": copy.deepcopy(split), "val": copy.deepcopy(split)} for framework in ("numpy", "torch")}
+    return {"mlp": {f: {"test": copy.deepcopy(split), "val": copy.deepcopy(split)} for f in ("numpy", "torch")}}
 
 
 def runs(**changed: str) -> dict:
     fingerprint = {"cpu_vendor": "AuthenticAMD", "cpu_family": "25", "cpu_model": "1", "cpu_stepping": "1"}
-    return {framework: {"fingerprint": fingerprint | changed} for framework in ("numpy", "torch")}
+    return {"mlp": {framework: {"fingerprint": fingerprint | changed} for framework in ("numpy", "torch")}}
 
 
 def test_the_same_fingerprint_demands_bit_identical_scores_and_names_the_first_key_that_differs() -> None:
     said, found = check(scores(), scores(), runs(), runs())
     assert found == [] and all("same fingerprint" in line for line in said)
     reproduced = scores()
-    reproduced["numpy"]["test"]["accuracy"]["seeds"]["seed-3"] += 1e-12
+    reproduced["mlp"]["numpy"]["test"]["accuracy"]["seeds"]["seed-3"] += 1e-12
     said, found = check(scores(), reproduced, runs(), runs())
     assert found == [
-        "metrics/scores.json: numpy.test.accuracy.seeds.seed-3: 0.986 committed, 0.986000000001 reproduced: "
+        "metrics/scores.json: mlp.numpy.test.accuracy.seeds.seed-3: 0.986 committed, 0.986000000001 reproduced: "
         "not bit-identical, though the fingerprint is the same"
     ]
 
 
 def test_another_processor_generation_is_judged_within_the_seed_spread_and_says_what_differs() -> None:
     reproduced = scores()
-    reproduced["numpy"]["test"]["accuracy"]["seeds"]["seed-3"] += 1e-4  # the bits moved, as on a newer processor
-    reproduced["numpy"]["test"]["accuracy"]["mean"] += 0.0009  # within 3 * 0.0005 * sqrt(2 / 5) = 0.00095
+    reproduced["mlp"]["numpy"]["test"]["accuracy"]["seeds"]["seed-3"] += 1e-4  # the bits moved, as on a newer processor
+    reproduced["mlp"]["numpy"]["test"]["accuracy"]["mean"] += 0.0009  # within 3 * 0.0005 * sqrt(2 / 5) = 0.00095
     said, found = check(scores(), reproduced, runs(), runs(cpu_family="26", numpy_simd="X86_V4"))
     assert found == []
-    assert said[0].startswith("numpy: another fingerprint than the committed run's (cpu_family: 25 -> 26; ")
+    assert said[0].startswith("mlp.numpy: another fingerprint than the committed run's (cpu_family: 25 -> 26; ")
     assert "numpy_simd: (none) -> X86_V4" in said[0]
 
 
 def test_a_figure_outside_the_tolerance_fails_on_another_fingerprint() -> None:
     reproduced = scores()
-    reproduced["torch"]["val"]["loss"]["mean"] += 0.0010
+    reproduced["mlp"]["torch"]["val"]["loss"]["mean"] += 0.0010
     _, found = check(scores(), reproduced, runs(), runs(cpu_model="17"))
     assert found == [
-        "torch.val.loss.mean: 0.05000 committed, 0.05100 reproduced (differs by 0.00100 > 0.00095, 3 standard errors)"
+        "mlp.torch.val.loss.mean: 0.05000 committed, 0.05100 reproduced "
+        "(differs by 0.00100 > 0.00095, 3 standard errors)"
     ]
 
 
 def test_each_framework_is_judged_by_its_own_fingerprint() -> None:
     reproduced = scores()
-    reproduced["torch"]["test"]["loss"]["seeds"]["seed-0"] += 1e-6
+    reproduced["mlp"]["torch"]["test"]["loss"]["seeds"]["seed-0"] += 1e-6
     new_torch = runs()
-    new_torch["torch"]["fingerprint"] = new_torch["torch"]["fingerprint"] | {"torch_cpu_capability": "AVX512"}
+    new_torch["mlp"]["torch"]["fingerprint"] |= {"torch_cpu_capability": "AVX512"}
     said, found = check(scores(), reproduced, runs(), new_torch)
-    assert found == [] and "numpy: same fingerprint" in said[0] and "torch_cpu_capability: (none) -> AVX512" in said[1]
+    assert (
+        found == [] and "mlp.numpy: same fingerprint" in said[0] and "torch_cpu_capability: (none) -> AVX512" in said[1]
+    )
 
 
 def test_a_committed_run_without_a_fingerprint_counts_as_another_environment() -> None:
-    said, _ = check(scores(), scores(), {"numpy": {}, "torch": {}}, runs())
+    said, _ = check(scores(), scores(), {"mlp": {"numpy": {}, "torch": {}}}, runs())
     assert "fingerprint: not recorded in the committed run" in said[0]
 
 
 def test_the_tolerance_is_three_standard_errors_of_a_difference_of_two_means() -> None:
-    figure = scores()["numpy"]["test"]["accuracy"]
+    figure = scores()["mlp"]["numpy"]["test"]["accuracy"]
     assert tolerance(figure, figure) == 3 * 0.0005 * (2 / 5) ** 0.5
 
 
 def test_accuracy_below_the_target_fails_even_if_committed_that_way() -> None:
     low = scores(accuracy=0.982)
-    assert problems(low, low, same_fingerprint={"numpy", "torch"}) == [
-        "numpy.test.accuracy.mean: 0.9820 is below 0.985",
-        "torch.test.accuracy.mean: 0.9820 is below 0.985",
+    _, found = check(low, low, runs(), runs())
+    assert found == [
+        "mlp.numpy.test.accuracy.mean: 0.9820 is below 0.985",
+        "mlp.torch.test.accuracy.mean: 0.9820 is below 0.985",
     ]
 
 
 def test_a_missing_framework_is_named() -> None:
     reproduced = scores()
-    del reproduced["torch"]
-    assert "torch.test: missing from the reproduced metrics" in problems(scores(), reproduced, same_fingerprint=())
+    del reproduced["mlp"]["torch"]
+    _, found = check(scores(), reproduced, runs(), runs(cpu_family="26"))
+    assert "mlp.torch.test: missing from the reproduced metrics" in found
 
 
 def test_the_fingerprint_reads_the_processor_generation_not_just_its_name(tmp_path: Path) -> None:

@@ -2,9 +2,10 @@
 
     python -m mnist_numpy_vs_torch.comparison.reproduction     # committed (git HEAD) vs workspace metrics
 
-Per framework, by the fingerprint of what decides the bits (metrics/runs.json, machine.py: processor generation,
-the instruction sets each library dispatches to, library versions, thread counts, device):
-- Same fingerprint: training is deterministic, so that framework's figures in metrics/scores.json must be
+Per model (architecture and framework), by the fingerprint of what decides the bits (metrics/runs.json,
+machine.py: processor generation, the instruction sets each library dispatches to, library versions, thread counts,
+device):
+- Same fingerprint: training is deterministic, so that model's figures in metrics/scores.json must be
   bit-identical to the committed ones; the first key that differs is named.
 - Another fingerprint: float32 rounding differs, and the chaotic first steps amplify it, so each seed's run is in
   effect a fresh draw. Each mean must then lie within 3 standard errors of a difference of two n-seed means,
@@ -28,8 +29,17 @@ STANDARD_ERRORS = 3.0
 MINIMUM_TEST_ACCURACY = 0.985
 
 
+def models(tree: dict) -> dict[str, dict]:
+    """{architecture: {framework: x}} (scores.json, runs.json) as {"architecture.framework": x}."""
+    return {
+        f"{architecture}.{framework}": x
+        for architecture, frameworks in tree.items()
+        for framework, x in frameworks.items()
+    }
+
+
 def fingerprint_changes(committed_run: dict, reproduced_run: dict) -> list[str]:
-    """The fingerprint fields of one framework's run that differ, as `field: committed -> reproduced`."""
+    """The fingerprint fields of one model's run that differ, as `field: committed -> reproduced`."""
     was, now = committed_run.get("fingerprint"), reproduced_run.get("fingerprint")
     if was is None or now is None:
         return ["fingerprint: " + ("not recorded in the committed run" if was is None else "not recorded now")]
@@ -59,8 +69,9 @@ def tolerance(committed: dict, reproduced: dict) -> float:
 
 
 def problems(committed: dict, reproduced: dict, *, same_fingerprint: Collection[str]) -> list[str]:
-    """Every way `reproduced` breaks the contract with `committed`, as sentences; empty when it holds. The
-    frameworks in `same_fingerprint` ran where the committed run did, and must match it bit for bit."""
+    """Every way `reproduced` breaks the contract with `committed` (both keyed "architecture.framework"), as
+    sentences; empty when it holds. The models in `same_fingerprint` ran where the committed run did, and must
+    match it bit for bit."""
     found = []
     for framework in sorted(committed):
         if framework in same_fingerprint:
@@ -92,7 +103,10 @@ def problems(committed: dict, reproduced: dict, *, same_fingerprint: Collection[
 def check(
     committed: dict, reproduced: dict, committed_runs: dict, reproduced_runs: dict
 ) -> tuple[list[str], list[str]]:
-    """The rule applied: (what it says of each framework, the problems). No problems means reproduced."""
+    """The rule applied to scores.json and runs.json as the pipeline writes them: (what it says of each model, the
+    problems). No problems means reproduced."""
+    committed, reproduced = models(committed), models(reproduced)
+    committed_runs, reproduced_runs = models(committed_runs), models(reproduced_runs)
     said, same = [], set()
     for framework in sorted(committed):
         changes = fingerprint_changes(committed_runs.get(framework, {}), reproduced_runs.get(framework, {}))
@@ -123,7 +137,7 @@ def main() -> None:
         print(f"error: {problem}", file=sys.stderr)
     if found:
         sys.exit(1)
-    print("reproduced: every framework's figures keep the committed ones under the rule above")
+    print("reproduced: every model's figures keep the committed ones under the rule above")
 
 
 if __name__ == "__main__":

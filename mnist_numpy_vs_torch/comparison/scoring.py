@@ -57,28 +57,36 @@ def score(directory: Path, splits: dict[str, Inputs], seeds: Sequence[int], batc
     return FrameworkScores(scores, classes, confusions, predictions)
 
 
-def error_rows(confusions: dict[str, np.ndarray]) -> str:
-    """The off-diagonal cells of each framework's test confusion matrix, as counts and as a share of the true class:
-    the plot of errors DVC draws (the diagonal, 98% of the counts, would drown them)."""
-    lines = ["framework,actual,predicted,count,share_of_actual"]
-    for framework, confusion in confusions.items():
-        totals = confusion.sum(axis=1)
-        lines += [
-            f"{LABELS[framework]},{a},{p},{int(confusion[a, p])},{confusion[a, p] / max(int(totals[a]), 1):.6g}"
-            for a in range(len(confusion))
-            for p in range(len(confusion))
-            if a != p
-        ]
+def error_rows(confusions: dict[str, dict[str, np.ndarray]]) -> str:
+    """The off-diagonal cells of each model's test confusion matrix (confusions[architecture][framework]), as counts
+    and as a share of the true class: the plot of errors DVC draws (the diagonal, 98% of the counts, would drown
+    them)."""
+    lines = ["architecture,framework,actual,predicted,count,share_of_actual"]
+    for architecture, by_framework in confusions.items():
+        for framework, confusion in by_framework.items():
+            totals = confusion.sum(axis=1)
+            lines += [
+                f"{architecture.upper()},{LABELS[framework]},{a},{p},{int(confusion[a, p])},"
+                f"{confusion[a, p] / max(int(totals[a]), 1):.6g}"
+                for a in range(len(confusion))
+                for p in range(len(confusion))
+                if a != p
+            ]
     return "\n".join(lines) + "\n"
 
 
-def curve_rows(curves: dict[str, dict[str, np.ndarray]], columns: dict[str, str], value: str) -> str:
-    """Long-format TSV (epoch, framework, data, `value`) of the per-epoch means in `curves[framework][column]`, one
-    row per epoch, framework and column; `columns` maps each column to what the plot calls its data."""
-    lines = [f"epoch\tframework\tdata\t{value}"]
-    for framework, series in curves.items():
-        for column, data in columns.items():
-            lines += [f"{i + 1}\t{LABELS[framework]}\t{data}\t{v:.6g}" for i, v in enumerate(series[column])]
+def curve_rows(curves: dict[str, dict[str, dict[str, np.ndarray]]], columns: dict[str, str], value: str) -> str:
+    """Long-format TSV (epoch, architecture, framework, data, `value`) of the per-epoch means in
+    `curves[architecture][framework][column]`, one row per epoch, model and column; `columns` maps each column to
+    what the plot calls its data."""
+    lines = [f"epoch\tarchitecture\tframework\tdata\t{value}"]
+    for architecture, by_framework in curves.items():
+        for framework, series in by_framework.items():
+            for column, data in columns.items():
+                lines += [
+                    f"{i + 1}\t{architecture.upper()}\t{LABELS[framework]}\t{data}\t{v:.6g}"
+                    for i, v in enumerate(series[column])
+                ]
     return "\n".join(lines) + "\n"
 
 
@@ -110,25 +118,51 @@ def compare(
     return result
 
 
+def between_architectures(scores: dict, first: str, second: str, seeds: Sequence[int], confidence: float) -> dict:
+    """second - first, within each framework, per metric: the mean paired difference over seeds (the same seeds
+    see the same batches in both architectures) and its two-sided t-interval at `confidence`, as the rule computes
+    it; no margin and no verdict, since no rule was registered for this question."""
+    result: dict = {}
+    for framework in FRAMEWORKS:
+        for split, quantity, _ in rule.METRICS:
+            differences = np.subtract(
+                per_seed(scores[second], framework, split, quantity, seeds),
+                per_seed(scores[first], framework, split, quantity, seeds),
+            )
+            interval = rule.t_interval(differences, confidence) if len(differences) > 1 else None
+            result.setdefault(framework, {}).setdefault(split, {})[quantity] = {
+                "mean_difference": float(differences.mean()),
+                "ci_low": interval.low if interval else None,
+                "ci_high": interval.high if interval else None,
+            }
+    return result
+
+
 def summary(scores: dict, comparison: dict) -> dict:
-    """The few figures a table of experiments needs, under short names: each framework's test mean and standard
-    deviation over seeds, the paired NumPy - PyTorch test accuracy difference with its interval, and every verdict.
-    What metrics/summary.json holds, the one file DVC treats as metrics; per-seed and per-class figures stay in the
+    """The few figures a table of experiments needs, under short names, per architecture: each framework's test
+    means, the paired NumPy - PyTorch test accuracy difference with its interval, the test verdicts; and, between
+    architectures, the paired test accuracy difference within each framework. What metrics/summary.json holds,
+    the one file DVC treats as metrics; spreads, validation verdicts, per-seed and per-class figures stay in the
     other files."""
     short = {"accuracy": "acc", "loss": "loss"}
-    result: dict = {
-        framework: {
-            f"test_{short[q]}{suffix}": scores[framework]["test"][q][key]
-            for q in ("accuracy", "loss")
-            for suffix, key in (("", "mean"), ("_sd", "std"))
+    result: dict = {}
+    for architecture, by_framework in scores.items():
+        judged = comparison[architecture]
+        accuracy = judged["test"]["accuracy"]
+        result[architecture] = {
+            framework: {f"test_{short[q]}": by_framework[framework]["test"][q]["mean"] for q in ("accuracy", "loss")}
+            for framework in FRAMEWORKS
+        } | {
+            "diff": {
+                "test_acc": accuracy["mean_difference"],
+                "test_acc_lo": accuracy["ci_low"],
+                "test_acc_hi": accuracy["ci_high"],
+            },
+            "verdict": {f"test_{short[q]}": judged["test"][q]["verdict"] for q in ("accuracy", "loss")},
         }
-        for framework in FRAMEWORKS
-    }
-    accuracy = comparison["test"]["accuracy"]
-    result["diff"] = {
-        "test_acc": accuracy["mean_difference"],
-        "test_acc_lo": accuracy["ci_low"],
-        "test_acc_hi": accuracy["ci_high"],
-    }
-    result["verdict"] = {f"{split}_{short[q]}": comparison[split][q]["verdict"] for split, q, _ in rule.METRICS}
+    for name, between in comparison.get("between", {}).items():
+        result[name] = {
+            framework: {"test_acc": between[framework]["test"]["accuracy"]["mean_difference"]}
+            for framework in FRAMEWORKS
+        }
     return result

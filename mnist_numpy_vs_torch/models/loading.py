@@ -10,7 +10,8 @@ import numpy as np
 import torch
 
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.models import mlp_torch
+from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
+from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
 from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
 from mnist_numpy_vs_torch.models.saved import model_path
 
@@ -30,6 +31,8 @@ def _torch_predictor(model: torch.nn.Module) -> Predict:
 NETWORKS: dict[tuple[str, str], Callable[[Path], Predict]] = {
     ("mlp", "numpy"): lambda path: NumpyMLP.load(path).logits,
     ("mlp", "torch"): lambda path: _torch_predictor(mlp_torch.load(path)),
+    ("cnn", "numpy"): lambda path: NumpyCNN.load(path).logits,
+    ("cnn", "torch"): lambda path: _torch_predictor(cnn_torch.load(path)),
 }
 ARCHITECTURES = tuple(dict.fromkeys(architecture for architecture, _ in NETWORKS))
 

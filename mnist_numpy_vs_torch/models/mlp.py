@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from mnist_numpy_vs_torch.data.mnist import INPUT_SIZE, NUM_CLASSES
-from mnist_numpy_vs_torch.models.initial import OUTPUT_GAIN, RELU_GAIN, kaiming, weights_stream
+from mnist_numpy_vs_torch.models.initial import OUTPUT_GAIN, RELU_GAIN, bias, kaiming, weights_stream
 
 Layers = list[tuple[np.ndarray, np.ndarray]]  # (weight (fan_in, fan_out), bias (fan_out,)) per layer
 
@@ -27,7 +27,8 @@ def initial_weights(hidden: Sequence[int], init: str, seed: int) -> Layers:
     layers = []
     for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes)):
         gain = OUTPUT_GAIN if layer == len(sizes) - 2 else RELU_GAIN
-        layers.append((kaiming(rng, (fan_in, fan_out), fan_in, gain, init), np.zeros(fan_out, dtype=np.float32)))
+        weight = kaiming(rng, (fan_in, fan_out), fan_in, gain, init)
+        layers.append((weight, bias(rng, fan_out, fan_in, init)))
     return layers
 
 

@@ -83,6 +83,20 @@ def first_layer(weights: dict[str, np.ndarray], path: str | Path, units: int = 1
     save(figure, path)
 
 
+def filters(kernels: dict[str, np.ndarray], path: str | Path) -> None:
+    """Each framework's first-convolution kernels (F, 1, k, k), drawn as k x k images, one row per framework."""
+    count = max(len(k) for k in kernels.values())
+    figure, axes = plt.subplots(len(kernels), count, figsize=(0.8 * count, 1.0 * len(kernels)), layout="constrained")
+    for row, (framework, kernel) in zip(np.atleast_2d(axes), kernels.items()):
+        for ax, image in zip(row, kernel[:, 0]):
+            limit = np.abs(image).max()
+            ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(LABELS[framework])
+    save(figure, path)
+
+
 def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
     """Per metric: each seed's NumPy - PyTorch difference (dots), the interval (bar), the margin (band), zero."""
     figure, axes = plt.subplots(1, len(differences), figsize=(3.3 * len(differences), 3.4), layout="constrained")

@@ -1,4 +1,5 @@
-"""The report's Markdown: the verdicts first, then the per-seed evidence, the rule, speed and the configuration."""
+"""The report's Markdown: every architecture's verdicts first, then each architecture's evidence (per seed, means,
+figures), the rule, speed and the configuration."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import numpy as np
 
 from mnist_numpy_vs_torch.comparison import rule
 from mnist_numpy_vs_torch.comparison.metrics import per_seed
-from mnist_numpy_vs_torch.models.mlp import parameter_count
+from mnist_numpy_vs_torch.models import cnn, mlp
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS
 from mnist_numpy_vs_torch.params import Params
 
 FIGURES = "figures"
+NAMES = {"mlp": "MLP", "cnn": "CNN"}
 OUTCOME_WORDS = {
     rule.EQUIVALENT: "equivalent",
     rule.NUMPY_AHEAD: "NumPy ahead",
@@ -19,10 +21,13 @@ OUTCOME_WORDS = {
 }
 
 
-def both_wrong(predictions: np.lib.npyio.NpzFile, seed: int, limit: int) -> tuple[np.ndarray, list[str]]:
-    """Indices of test digits both frameworks' models of `seed` get wrong, with a caption each."""
+def both_wrong(
+    predictions: np.lib.npyio.NpzFile, architecture: str, seed: int, limit: int
+) -> tuple[np.ndarray, list[str]]:
+    """Indices of test digits both frameworks' models of `architecture` and `seed` get wrong, with a caption each."""
     labels = predictions["test_labels"]
-    numpy_pred, torch_pred = predictions[f"numpy_seed-{seed}"], predictions[f"torch_seed-{seed}"]
+    numpy_pred = predictions[f"{architecture}_numpy_seed-{seed}"]
+    torch_pred = predictions[f"{architecture}_torch_seed-{seed}"]
     wrong = np.flatnonzero((numpy_pred != labels) & (torch_pred != labels))
     captions = [f"true {labels[i]}\nNP {numpy_pred[i]} · PT {torch_pred[i]}" for i in wrong[:limit]]
     return wrong, captions
@@ -74,14 +79,15 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     return sentence
 
 
-def rule_lines(comparison: dict) -> list[str]:
-    margins = rule.margins_applied(comparison)
+def rule_lines(comparison: dict, architectures: list[str]) -> list[str]:
+    first = comparison[architectures[0]]
+    margins = rule.margins_applied(first)
     lines = [
         "## The rule",
         "",
         "Per seed, both frameworks start from the same weights and see the same",
         "batches, so each metric is compared through its per-seed paired differences d = NumPy − PyTorch: their mean "
-        f"and a two-sided {comparison['confidence']:.0%}",
+        f"and a two-sided {first['confidence']:.0%}",
         "Student t-interval (sample standard deviation, n − 1 degrees of freedom). With margin m:",
         "",
         "- the whole interval inside ±m: **equivalent within ±m** (two one-sided tests); if it also excludes 0, the "
@@ -95,17 +101,26 @@ def rule_lines(comparison: dict) -> list[str]:
         f"on validation; loss ±{margins['test_loss']:g} nats on test and ±{margins['val_loss']:g} nats on validation.",
         "",
     ]
-    if rule.is_registered(comparison["confidence"], margins):
+    dates = ", ".join(f"for the {NAMES[a]} on {rule.REGISTERED_ON[a]}" for a in architectures)
+    if rule.is_registered(first["confidence"], margins):
         lines.append(
-            f"This is the rule registered on {rule.REGISTERED_ON}, before the results it judges "
-            "(`evaluate.confidence` and `evaluate.margins` in `params.yaml`)."
+            f"This is the rule registered, the same for every architecture, {dates}: each before any result it "
+            "judges existed (`evaluate.confidence` and `evaluate.margins` in `params.yaml`; "
+            "`mnist_numpy_vs_torch/comparison/rule.py`)."
         )
     else:
         lines.append(
-            f"**The rule in `params.yaml` differs from the one registered on {rule.REGISTERED_ON}** "
+            f"**The rule in `params.yaml` differs from the one registered {dates}** "
             f"({rule.REGISTERED_RULE}): the verdicts above were reached under a rule changed afterwards, so "
             "they are exploratory, not a test."
         )
+    lines += [
+        "",
+        "Between architectures, within each framework, the report gives the paired per-seed difference (each seed "
+        "sees the same batches in both)",
+        "and its t-interval at the same confidence, with no margin and no verdict: no rule was registered for that "
+        "question.",
+    ]
     return [*lines, ""]
 
 
@@ -179,50 +194,80 @@ def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dic
     return panels
 
 
-def markdown(
-    params: Params,
-    scores: dict,
-    comparison: dict,
-    runs: dict,
-    benchmark: dict | None,
-    wrong_counts: tuple[int, int, int],
-) -> str:
-    train, model = params.train, params.mlp
-    seeds = len(train.seeds)
+def architecture_name(params: Params, architecture: str) -> str:
+    """The network in one line."""
+    if architecture == "mlp":
+        return f"784 → {' → '.join(map(str, params.mlp.hidden))} → 10, ReLU"
+    return cnn.describe(cnn.shape_of(params.cnn)) + ", ReLU after each layer but the last"
+
+
+def parameter_count(params: Params, architecture: str) -> int:
+    if architecture == "mlp":
+        return mlp.parameter_count(params.mlp.hidden)
+    return cnn.parameter_count(cnn.shape_of(params.cnn))
+
+
+def recipe_line(params: Params, architecture: str) -> str:
+    recipe = getattr(params, architecture)
+    schedule = {"cosine": f"cosine to {recipe.lr_min:g}", "step": "step", "constant": "constant"}[recipe.schedule]
+    if recipe.schedule == "step":
+        schedule = f"x{recipe.gamma:g} every {recipe.step_size} epochs"
+    return (
+        f"- {NAMES[architecture]}: {architecture_name(params, architecture)}; {recipe.init.replace('_', ' ')} "
+        f"initialisation, biases zero, softmax cross-entropy. SGD, learning rate {recipe.lr:g} ({schedule}, per "
+        f"step), momentum {recipe.momentum:g}, weight decay {recipe.weight_decay:g} on weights; batch size "
+        f"{recipe.batch_size}, {recipe.epochs} epochs."
+    )
+
+
+def between_lines(comparison: dict, seeds: int) -> list[str]:
+    """Each later architecture minus the first, within each framework: test accuracy, with its interval."""
+    lines = []
+    for name, between in comparison.get("between", {}).items():
+        second, first = name.split("_vs_")
+        confidence = comparison[first]["confidence"]
+        for framework in FRAMEWORKS:
+            judged = between[framework]["test"]["accuracy"]
+            low, high = judged["ci_low"], judged["ci_high"]
+            interval = (
+                f", {confidence:.0%} interval [{amount(low, 'accuracy')}, {amount(high, 'accuracy')}] over {seeds} "
+                "seeds"
+                if low is not None
+                else " (one seed: no interval)"
+            )
+            difference = amount(judged["mean_difference"], "accuracy")
+            lines.append(
+                f"- {LABELS[framework]}: test accuracy {NAMES[second]} − {NAMES[first]} = {difference}{interval}."
+            )
+    return lines
+
+
+def architecture_section(
+    params: Params, architecture: str, scores: dict, comparison: dict, wrong_counts: tuple[int, int, int]
+) -> list[str]:
+    """One architecture's evidence: per seed, means over seeds, and its figures."""
+    seeds = params.train.seeds
     n, t = scores["numpy"]["test"], scores["torch"]["test"]
     nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
-    params_count = parameter_count(model.hidden)
+    count = parameter_count(params, architecture)
     both, only_numpy, only_torch = wrong_counts
-    verdicts = [
-        verdict_sentence(split, quantity, comparison[split][quantity], comparison["confidence"], seeds)
-        for split, quantity, _ in rule.METRICS
-    ]
-    schedule = {"cosine": f"cosine to {model.lr_min:g}", "step": "step", "constant": "constant"}[model.schedule]
-    if model.schedule == "step":
-        schedule = f"x{model.gamma:g} every {model.step_size} epochs"
-    lines = [
-        "# NumPy vs PyTorch on MNIST",
+    name = NAMES[architecture]
+    first = (
+        f"![First-layer weights]({FIGURES}/first_layer_mlp.png)\n\nFirst-layer weights of the first hidden units, "
+        "as 28x28 images."
+        if architecture == "mlp"
+        else f"![First convolution's filters]({FIGURES}/first_layer_cnn.png)\n\nThe first convolution's filters, "
+        "as images."
+    )
+    return [
+        f"## {name}: {architecture_name(params, architecture)}",
         "",
-        "The same multilayer perceptron, trained from the same initial weights on the same batches in the same order,",
-        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each, paired by seed.",
+        "Per seed, on the 10,000 test digits:",
         "",
-        "## Verdict",
-        "",
-        *(f"- {line}" for line in verdicts),
-        "",
-        f"![Per-seed differences with the interval and the margin]({FIGURES}/paired_differences.png)",
-        "",
-        "Each dot is one seed's NumPy − PyTorch difference; the bar is the interval, the shaded band the margin.",
-        "",
-        "## Per seed, on the 10,000 test digits",
-        "",
-        *per_seed_table(scores, comparison, train.seeds),
+        *per_seed_table(scores, comparison, seeds),
         "",
         "McNemar's exact test asks whether the digits exactly one of the two models gets wrong split evenly between "
         "them.",
-        f"On seed {train.seeds[0]}, {both} test digits are misclassified by both models.",
-        "",
-        "## Means over seeds",
         "",
         "| | NumPy | PyTorch |",
         "|---|---:|---:|",
@@ -230,50 +275,97 @@ def markdown(
         f"| test loss (cross-entropy) | {pm(n['loss'], digits=4)} | {pm(t['loss'], digits=4)} |",
         f"| validation accuracy (%) | {pm(nv['accuracy'], 100)} | {pm(tv['accuracy'], 100)} |",
         f"| validation loss | {pm(nv['loss'], digits=4)} | {pm(tv['loss'], digits=4)} |",
-        f"| parameters | {params_count:,} | {params_count:,} |",
+        f"| parameters | {count:,} | {count:,} |",
         "",
         "Mean ± sample standard deviation over seeds. The verdicts use the paired differences, not these spreads.",
         "",
-        *rule_lines(comparison),
-        *speed_lines(benchmark),
-        "## Configuration",
-        "",
-        f"- Model: 784 → {' → '.join(map(str, model.hidden))} → 10, ReLU, {model.init.replace('_', ' ')} "
-        "initialisation, biases zero, softmax cross-entropy.",
-        f"- Optimiser: SGD, learning rate {model.lr:g} ({schedule}, per step), momentum {model.momentum:g}, "
-        f"weight decay {model.weight_decay:g} on weights; batch size {model.batch_size}, "
-        f"{model.epochs} epochs."
-        + (
-            f" Each epoch every training image moves by up to {train.shift} pixel{'s' if train.shift > 1 else ''} "
-            "each way, drawn from the seed: the same moves for both frameworks."
-            if train.shift
-            else ""
-        ),
-        f"- Seeds: {', '.join(map(str, train.seeds))}. Validation: {params.parse.val_size} images carved "
-        "from the training set, stratified; the test set is used for nothing but this report.",
-        *(
-            f"- {LABELS[f]}: {runs[f]['framework']}, BLAS {runs[f]['blas']}, {runs[f]['device']}, "
-            f"{runs[f]['threads']} threads."
-            for f in FRAMEWORKS
-        ),
-        "",
-        "## Figures",
-        "",
-        f"![Training curves]({FIGURES}/curves.png)",
+        f"![{name} training curves]({FIGURES}/curves_{architecture}.png)",
         "",
         "Mean over seeds, band from the lowest to the highest seed.",
         "",
-        f"![Confusion matrices]({FIGURES}/confusion.png)",
+        f"![{name} confusion matrices]({FIGURES}/confusion_{architecture}.png)",
         "",
-        f"![Test digits both models get wrong]({FIGURES}/misclassified.png)",
+        f"![Test digits both {name}s get wrong]({FIGURES}/misclassified_{architecture}.png)",
         "",
-        f"Seed {train.seeds[0]}: {both} digits wrong in both, {only_numpy} in NumPy only, {only_torch} in PyTorch "
-        "only.",
+        f"Seed {seeds[0]}: {both} digits wrong in both, {only_numpy} in NumPy only, {only_torch} in PyTorch only.",
         "",
-        f"![First-layer weights]({FIGURES}/first_layer.png)",
+        first,
         "",
-        "First-layer weights of the first hidden units, as 28x28 images: the two frameworks' look alike because",
-        "they start from the same weights and see the same batches.",
+        "The two frameworks' look alike because they start from the same weights and see the same batches.",
+        "",
+    ]
+
+
+def markdown(
+    params: Params,
+    scores: dict,
+    comparison: dict,
+    runs: dict,
+    benchmark: dict | None,
+    wrong_counts: dict[str, tuple[int, int, int]],
+) -> str:
+    """The report; scores, comparison and runs as metrics/*.json hold them, keyed by architecture first."""
+    train = params.train
+    seeds = len(train.seeds)
+    architectures = [a for a in scores if a in NAMES]
+    verdicts = []
+    for architecture in architectures:
+        judged = comparison[architecture]
+        verdicts += [f"### {NAMES[architecture]}: {architecture_name(params, architecture)}", ""]
+        verdicts += [
+            f"- {verdict_sentence(split, quantity, judged[split][quantity], judged['confidence'], seeds)}"
+            for split, quantity, _ in rule.METRICS
+        ]
+        verdicts += [
+            "",
+            f"![{NAMES[architecture]}: per-seed differences with the interval and the margin]"
+            f"({FIGURES}/paired_differences_{architecture}.png)",
+            "",
+        ]
+    between = between_lines(comparison, seeds)
+    if between:
+        verdicts += ["### Between architectures", "", *between, ""]
+    shift = (
+        f"Each epoch every training image moves by up to {train.shift} pixel{'s' if train.shift > 1 else ''} each "
+        "way, drawn from the seed: the same moves for every model of the seed."
+        if train.shift
+        else "The training images do not move."
+    )
+    names = " and ".join(NAMES[a] for a in architectures)
+    lines = [
+        "# NumPy vs PyTorch on MNIST",
+        "",
+        f"The same networks ({names}), each trained from the same initial weights on the same batches in the same "
+        "order,",
+        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each, paired by seed.",
+        "",
+        "## Verdicts",
+        "",
+        "Each dot in a figure is one seed's NumPy − PyTorch difference; the bar is the interval, the shaded band the "
+        "margin.",
+        "",
+        *verdicts,
+        *(
+            line
+            for architecture in architectures
+            for line in architecture_section(
+                params, architecture, scores[architecture], comparison[architecture], wrong_counts[architecture]
+            )
+        ),
+        *rule_lines(comparison, architectures),
+        *speed_lines(benchmark),
+        "## Configuration",
+        "",
+        *(recipe_line(params, a) for a in architectures),
+        f"- Both: {shift}",
+        f"- Seeds: {', '.join(map(str, train.seeds))}. Validation: {params.parse.val_size} images carved "
+        "from the training set, stratified; the test set is used for nothing but this report.",
+        *(
+            f"- {NAMES[a]}, {LABELS[f]}: {runs[a][f]['framework']}, BLAS {runs[a][f]['blas']}, "
+            f"{runs[a][f]['device']}, {runs[a][f]['threads']} threads."
+            for a in architectures
+            for f in FRAMEWORKS
+        ),
         "",
     ]
     return "\n".join(lines)
