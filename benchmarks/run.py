@@ -78,6 +78,7 @@ def main() -> None:
         chosen = [name for name in PARTS if not (args.skip_pipeline and name in FRESH_CLONE_PARTS)]
     for name in chosen:
         results |= PARTS[name].run(context)
+        results.setdefault("measured_on", {})[name] = time.strftime("%Y-%m-%d")  # parts of one file differ in age
         print(f"{name}: done", flush=True)
     args.out.write_text(json.dumps(results, indent=2) + "\n")
     print()

@@ -17,10 +17,7 @@ from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import write_text
 from mnist_numpy_vs_torch.comparison.metrics import confusion_matrix
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
-from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
-from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, model_path
+from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path
 from mnist_numpy_vs_torch.reporting import figures
 from mnist_numpy_vs_torch.reporting.text import FIGURES, both_wrong, markdown, paired_panels
 from mnist_numpy_vs_torch.training.log import read_log
@@ -66,28 +63,9 @@ def main() -> None:
             figures.digit_grid(
                 test_images[wrong[: len(captions)]], captions, figure_dir / f"misclassified_{architecture}.png"
             )
-    first_layer(directories, seeds[0], figure_dir)
+    figures.first_layers(directories, seeds[0], figure_dir)
     text = markdown(stage, scores, comparison, runs, benchmark, wrong_counts)
     write_text(args.report_dir / "README.md", text)
-
-
-def first_layer(directories: dict[str, dict[str, Path]], seed: int, figure_dir: Path) -> None:
-    """What each architecture's first layer learned, both frameworks side by side: the MLP's first-layer weights
-    as 28x28 images, the CNN's first convolution's kernels."""
-    if "mlp" in directories:
-        mlp_dirs = directories["mlp"]
-        weights = {
-            "numpy": NumpyMLP.load(model_path(mlp_dirs["numpy"], "numpy", seed)).weights[0],
-            "torch": mlp_torch.to_layers(mlp_torch.load(model_path(mlp_dirs["torch"], "torch", seed)))[0][0],
-        }
-        figures.first_layer(weights, figure_dir / "first_layer_mlp.png")
-    if "cnn" in directories:
-        cnn_dirs = directories["cnn"]
-        kernels = {
-            "numpy": NumpyCNN.load(model_path(cnn_dirs["numpy"], "numpy", seed)).kernels[0],
-            "torch": cnn_torch.to_layers(cnn_torch.load(model_path(cnn_dirs["torch"], "torch", seed)))[0][0],
-        }
-        figures.filters(kernels, figure_dir / "first_layer_cnn.png")
 
 
 if __name__ == "__main__":

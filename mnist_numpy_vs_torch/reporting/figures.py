@@ -12,7 +12,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write
-from mnist_numpy_vs_torch.models.saved import LABELS
+from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
+from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
+from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
+from mnist_numpy_vs_torch.models.saved import LABELS, model_path
 from mnist_numpy_vs_torch.training.log import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}
@@ -128,3 +131,22 @@ def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
     figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), fontsize=8)
     save(figure, path)
+
+
+def first_layers(directories: dict[str, dict[str, Path]], seed: int, figure_dir: Path) -> None:
+    """What each architecture's first layer learned, both frameworks side by side: the MLP's first-layer weights
+    as 28x28 images, the CNN's first convolution's kernels."""
+    if "mlp" in directories:
+        mlp_dirs = directories["mlp"]
+        weights = {
+            "numpy": NumpyMLP.load(model_path(mlp_dirs["numpy"], "numpy", seed)).weights[0],
+            "torch": mlp_torch.to_layers(mlp_torch.load(model_path(mlp_dirs["torch"], "torch", seed)))[0][0],
+        }
+        first_layer(weights, figure_dir / "first_layer_mlp.png")
+    if "cnn" in directories:
+        cnn_dirs = directories["cnn"]
+        kernels = {
+            "numpy": NumpyCNN.load(model_path(cnn_dirs["numpy"], "numpy", seed)).kernels[0],
+            "torch": cnn_torch.to_layers(cnn_torch.load(model_path(cnn_dirs["torch"], "torch", seed)))[0][0],
+        }
+        filters(kernels, figure_dir / "first_layer_cnn.png")

@@ -149,8 +149,9 @@ def speed_lines(benchmark: dict | None) -> list[str]:
     if not benchmark or not benchmark.get("epochs"):
         return [*lines, "No benchmark is recorded, so this report says nothing about which framework is faster.", ""]
     machine = benchmark["machine"]
+    measured = benchmark.get("measured_on", {}).get("epochs", benchmark["date"])
     lines += [
-        f"From `benchmarks/results.json` ({benchmark['date']}, {machine['cpu']}, {machine['cores']} cores): "
+        f"From `benchmarks/results.json` ({measured}, {machine['cpu']}, {machine['cores']} cores): "
         "`python -m benchmarks.run` alternates",
         "one epoch of each framework on the same data and order, so both see the same stretch of the machine's speed. "
         "NumPy's epoch",
@@ -307,7 +308,7 @@ def markdown(
     """The report; scores, comparison and runs as metrics/*.json hold them, keyed by architecture first."""
     train = params.train
     seeds = len(train.seeds)
-    architectures = [a for a in scores if a in NAMES]
+    architectures = [a for a in NAMES if a in scores]  # in the order NAMES gives: the MLP first
     verdicts = []
     for architecture in architectures:
         judged = comparison[architecture]
