@@ -88,5 +88,5 @@ def pipeline_stages(root: Path) -> dict[str, Stage]:
             deps = [d for d in stage.deps if type(d).__name__ != "ParamsDependency"]
             params = [key for d in stage.deps if type(d).__name__ == "ParamsDependency" for key in d.params]
             paths = [str(Path(d.fs_path).relative_to(root)) for d in deps]
-            stages[stage.addressing] = Stage(stage.cmd, paths, params)
+            stages[stage.name] = Stage(stage.cmd, paths, params)  # train@mlp-numpy, wherever the repo is
     return stages

@@ -144,9 +144,9 @@ def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path
 def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
     assert "| test accuracy (%) |" in report and "| parameters | 19,090 |" in report
-    assert "| parameters | 5,142 |" in report  # the small CNN: 4 x 25 + 4, 8 x 4 x 25 + 8, 128 x 10 + 10
+    assert "| parameters | 2,202 |" in report  # the small CNN: 4 x 25 + 4, 8 x 4 x 25 + 8, 8 x 4 x 4 x 10 + 10
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
-    assert len(links) == 5
+    assert len(links) == 2 * 5  # per architecture: paired differences, curves, confusion, errors, first layer
     for link in links:
         image = project / "report" / link
         assert image.is_file() and image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
@@ -155,7 +155,7 @@ def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path)
 @pytest.mark.slow
 def test_report_is_byte_identical_for_the_same_inputs(project: Path, tmp_path: Path) -> None:
     args = ["data/prepared", "metrics", "data/evaluation/predictions.npz", "benchmarks/results.json"]
-    args += [str(tmp_path / "again"), "models/mlp/numpy", "models/mlp/torch"]
+    args += [str(tmp_path / "again"), "models/mlp/numpy", "models/mlp/torch", "models/cnn/numpy", "models/cnn/torch"]
     subprocess.run(stage_command("report", *args), cwd=project, check=True, capture_output=True)
     for path in sorted((project / "report").rglob("*.*")):
         assert path.read_bytes() == (tmp_path / "again" / path.relative_to(project / "report")).read_bytes(), path
@@ -196,7 +196,7 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
     assert "95% interval" in verdicts and "margin ±0.100 pp" in verdicts
     assert "- NumPy: test accuracy CNN − MLP = " in verdicts
     for name in ("MLP", "CNN"):
-        table = report.split(f"## {name}:", 1)[1].split("\n## ", 1)[0]
+        table = report.split(f"\n## {name}:", 1)[1].split("\n## ", 1)[0]
         assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
     assert "for the MLP on 2026-11-25, for the CNN on 2026-12-02: each before any result" in report
     assert "## Speed" in report and "benchmarks/results.json" not in report  # no benchmark file in this project

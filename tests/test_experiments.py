@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 # one seed, one epoch of each architecture, a narrow CNN: seconds per experiment
 TINY = ["-S", "train.seeds=[0]", "-S", "mlp.epochs=1", "-S", "cnn.epochs=1", "-S", "cnn.channels=[4,8]"]
-TABLE = ["--only-changed", "--keep", "numpy|torch|diff|verdict", "--drop", ".*/"]  # the README's command
+TABLE = ["--only-changed", "--keep", r"(mlp|cnn)\.(numpy|torch|diff|verdict)|cnn_vs_mlp", "--drop", ".*/"]  # README's
 
 
 def experiments(clone: Clone) -> dict[str, dict]:

@@ -30,7 +30,7 @@ def test_a_fresh_clone_reproduces_the_committed_metrics(reproduced: Clone) -> No
     kind), within the seed spread where it does not, saying which fields differ."""
     check = reproduced.run("python", "-m", "mnist_numpy_vs_torch.comparison.reproduction", check=False)
     assert check.returncode == 0, check.stdout + check.stderr
-    assert "reproduced: every framework's figures keep the committed ones" in check.stdout
+    assert "reproduced: every model's figures keep the committed ones" in check.stdout
     committed = json.loads(reproduced.committed("metrics/scores.json"))
     now = json.loads((reproduced.path / "metrics" / "scores.json").read_text())
     for line in check.stdout.splitlines()[:-1]:
