@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch.comparison import rule as statistics
+from mnist_numpy_vs_torch.comparison import rule
 from mnist_numpy_vs_torch.comparison.rule import mcnemar_exact, seeds_needed, t_interval, verdict
 
 
@@ -32,7 +32,7 @@ def test_one_value_has_no_interval() -> None:
         t_interval([0.1], confidence=0.95)
 
 
-def judge(differences: list[float], margin: float = 0.001, higher_is_better: bool = True) -> statistics.Verdict:
+def judge(differences: list[float], margin: float = 0.001, higher_is_better: bool = True) -> rule.Verdict:
     torch = np.full(len(differences), 0.98)
     return verdict(
         "test_accuracy",
@@ -46,26 +46,26 @@ def judge(differences: list[float], margin: float = 0.001, higher_is_better: boo
 
 def test_an_interval_inside_the_margin_is_equivalence() -> None:
     judged = judge([0.0002, -0.0001, 0.0001, 0.0, -0.0002])
-    assert judged.outcome == statistics.EQUIVALENT and not judged.excludes_zero
+    assert judged.outcome == rule.EQUIVALENT and not judged.excludes_zero
     assert judged.interval.low >= -0.001 and judged.interval.high <= 0.001
 
 
 def test_equivalence_with_a_systematic_difference_smaller_than_the_margin() -> None:
     judged = judge([0.0006, 0.0006, 0.0008, 0.0007, 0.0006])
-    assert judged.outcome == statistics.EQUIVALENT and judged.excludes_zero and judged.interval.low > 0
+    assert judged.outcome == rule.EQUIVALENT and judged.excludes_zero and judged.interval.low > 0
 
 
 def test_an_interval_clear_of_zero_and_past_the_margin_names_the_framework_ahead() -> None:
-    assert judge([0.003, 0.004, 0.0035, 0.0032, 0.0041]).outcome == statistics.NUMPY_AHEAD
-    assert judge([-0.003, -0.004, -0.0035, -0.0032, -0.0041]).outcome == statistics.TORCH_AHEAD
+    assert judge([0.003, 0.004, 0.0035, 0.0032, 0.0041]).outcome == rule.NUMPY_AHEAD
+    assert judge([-0.003, -0.004, -0.0035, -0.0032, -0.0041]).outcome == rule.TORCH_AHEAD
     # for a loss, lower is better: a positive NumPy - PyTorch difference puts PyTorch ahead
     loss = judge([0.03, 0.04, 0.035, 0.032, 0.041], margin=0.005, higher_is_better=False)
-    assert loss.outcome == statistics.TORCH_AHEAD
+    assert loss.outcome == rule.TORCH_AHEAD
 
 
 def test_an_interval_across_zero_and_past_the_margin_is_inconclusive_with_the_seeds_it_would_take() -> None:
     judged = judge([0.002, -0.001, 0.0015, -0.0005, 0.001])
-    assert judged.outcome == statistics.INCONCLUSIVE
+    assert judged.outcome == rule.INCONCLUSIVE
     assert judged.interval.low < 0 < judged.interval.high and judged.interval.high > 0.001
     needed = judged.seeds_needed
     assert needed is not None and needed > 5
@@ -73,7 +73,7 @@ def test_an_interval_across_zero_and_past_the_margin_is_inconclusive_with_the_se
     mean, std = judged.interval.mean, judged.interval.std
 
     def half(n: int) -> float:
-        return statistics.stats.t.ppf(0.975, n - 1) * std / math.sqrt(n)
+        return rule.stats.t.ppf(0.975, n - 1) * std / math.sqrt(n)
 
     assert abs(mean) + half(needed) < 0.001 <= abs(mean) + half(needed - 1)
 
@@ -81,7 +81,7 @@ def test_an_interval_across_zero_and_past_the_margin_is_inconclusive_with_the_se
 def test_seeds_needed_to_show_a_difference_larger_than_the_margin() -> None:
     # mean 0.002 beyond a 0.001 margin: enough seeds to take the interval clear of zero
     n = seeds_needed(mean=0.002, std=0.004, margin=0.001, confidence=0.95)
-    assert n is not None and statistics.stats.t.ppf(0.975, n - 1) * 0.004 / math.sqrt(n) < 0.002
+    assert n is not None and rule.stats.t.ppf(0.975, n - 1) * 0.004 / math.sqrt(n) < 0.002
     assert seeds_needed(mean=0.0009, std=1.0, margin=0.001, confidence=0.95) is None  # beyond any sweep
     assert seeds_needed(mean=0.0, std=0.0, margin=0.001, confidence=0.95) == 2
 
@@ -109,14 +109,14 @@ def test_mcnemar_exact_on_known_tables() -> None:
 
 
 def test_the_registered_rule_is_recognised_and_a_moved_one_is_not() -> None:
-    rule = statistics.REGISTERED_RULE
-    assert statistics.is_registered(rule["confidence"], dict(rule["margins"]))
-    assert not statistics.is_registered(0.90, dict(rule["margins"]))
-    assert not statistics.is_registered(rule["confidence"], rule["margins"] | {"test_accuracy": 0.002})
+    registered = rule.REGISTERED_RULE
+    assert rule.is_registered(registered["confidence"], dict(registered["margins"]))
+    assert not rule.is_registered(0.90, dict(registered["margins"]))
+    assert not rule.is_registered(registered["confidence"], registered["margins"] | {"test_accuracy": 0.002})
 
 
 def test_one_seed_gives_no_interval_and_no_verdict() -> None:
     judged = verdict("test_accuracy", [0.99], [0.98], margin=0.001, confidence=0.95, higher_is_better=True)
-    assert judged.outcome == statistics.INCONCLUSIVE and judged.interval.low is None
+    assert judged.outcome == rule.INCONCLUSIVE and judged.interval.low is None
     figures = judged.as_metrics()
     assert figures["mean_difference"] == pytest.approx(0.01) and figures["ci_low"] is None

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 from pathlib import Path
 
 from PIL import Image
@@ -23,8 +22,6 @@ from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
 from mnist_numpy_vs_torch.recognition.picture import load_digit
-
-log = logging.getLogger(__name__)
 
 
 def preprocessed_path(base: Path, index: int, count: int) -> Path:

@@ -175,7 +175,7 @@ def speed_lines(benchmark: dict | None) -> list[str]:
 
 
 def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dict[str, dict]:
-    """What plotting.paired_differences draws: per metric, the per-seed differences, the interval and the margin."""
+    """What figures.paired_differences draws: per metric, the per-seed differences, the interval and the margin."""
     panels = {}
     for split, quantity, _ in rule.METRICS:
         judged = comparison[split][quantity]
