@@ -26,6 +26,7 @@ from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE, TRAIN_COUNT
 from mnist_numpy_vs_torch.errors import ParamsError
 
 INITS = ("kaiming_uniform", "kaiming_normal", "pytorch_default")  # the initialisations models/initial.py draws
+OPTIMIZERS = ("sgd", "adam", "adamw")  # models/numpy_optim.py writes each out; models/torch_optim.py uses torch's
 
 # ---------------------------------------------------------------------------------------------------------------
 # The schema. Annotated[type, check]: check(dotted_key, raw_value) returns the typed value or raises ParamsError.
@@ -60,9 +61,12 @@ class Recipe:
 
     epochs: Annotated[int, integer(minimum=1)]
     batch_size: Annotated[int, integer(minimum=1)]
+    optimizer: Annotated[str, choice(*OPTIMIZERS)]
     lr: Annotated[float, number(0, exclusive=True)]
-    momentum: Annotated[float, number(0, maximum=1)]
-    weight_decay: Annotated[float, number(0)]
+    momentum: Annotated[float, number(0, maximum=1)]  # sgd only
+    betas: Annotated[tuple[float, ...], list_of(number(0, maximum=1), length=2)]  # adam, adamw: (beta1, beta2)
+    eps: Annotated[float, number(0, exclusive=True)]  # adam, adamw: added to the root of the second moment
+    weight_decay: Annotated[float, number(0)]  # sgd, adam: L2 in the gradient; adamw: decoupled
     schedule: Annotated[str, choice("cosine", "step", "constant")]
     lr_min: Annotated[float, number(0)]
     step_size: Annotated[int, integer(minimum=1)]
@@ -201,10 +205,12 @@ def text(key: str, value: Any) -> str:
     return value
 
 
-def list_of(item: Check, *, unique: bool = False, empty: bool = False) -> Check:
+def list_of(item: Check, *, unique: bool = False, empty: bool = False, length: int | None = None) -> Check:
     def check(key: str, value: Any) -> tuple:
         if not isinstance(value, list) or not (value or empty):
             raise ParamsError(f"{key}: expected a {'' if empty else 'non-empty '}list, got {value!r}")
+        if length is not None and len(value) != length:
+            raise ParamsError(f"{key}: expected a list of {length} values, got {value!r}")
         items = tuple(item(f"{key}[{i}]", v) for i, v in enumerate(value))
         if unique and len(set(items)) != len(items):
             raise ParamsError(f"{key}: expected distinct values, got {value!r}")

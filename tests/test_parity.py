@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 from pathlib import Path
 
@@ -20,12 +21,13 @@ from mnist_numpy_vs_torch.models import (
     mlp_numpy,
     mlp_torch,
     numpy_common,
+    numpy_optim,
     torch_common,
     torch_optim,
 )
 from mnist_numpy_vs_torch.models.mlp import initial_weights
 from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
-from mnist_numpy_vs_torch.models.numpy_optim import SGD
+from mnist_numpy_vs_torch.params import Recipe
 from mnist_numpy_vs_torch.training import batches, loop, numpy_steps, torch_steps
 from tests.conftest import PARAMS, ROOT
 
@@ -50,24 +52,31 @@ ARCHITECTURES = {
 
 
 def fifty_steps_both_ways(
-    architecture: str, data: dataset.Inputs, lrs: np.ndarray, dtype: type = np.float32
+    architecture: str,
+    data: dataset.Inputs,
+    lrs: np.ndarray,
+    dtype: type = np.float32,
+    recipe: Recipe | None = None,
+    numpy_recipe: Recipe | None = None,
 ) -> tuple[np.ndarray, np.ndarray, object, torch.nn.Sequential, list]:
-    """50 steps of the default optimiser (momentum, weight decay) from the default initial weights, seed 0,
-    on the first 50 real batches of the epoch."""
-    recipe, initial, numpy_module, torch_module = ARCHITECTURES[architecture]
+    """50 steps (one per learning rate) of the architecture's optimiser, or `recipe`'s, from the default initial
+    weights, seed 0, on the first real batches of the epoch: models/numpy_optim.py's in NumPy (`numpy_recipe`'s, to
+    pit a different one against torch's), torch.optim's in PyTorch."""
+    default, initial, numpy_module, torch_module = ARCHITECTURES[architecture]
+    recipe = recipe or default
     batch_size = recipe.batch_size
-    layers = [(w.astype(dtype), b.astype(dtype)) for w, b in initial(recipe)]
+    layers = [(w.astype(dtype), b.astype(dtype)) for w, b in initial(default)]
     order = batches.epoch_order(len(data.y), seed=0, epoch=0)
     x, y = data.x.astype(dtype), data.y
 
     numpy_model = (NumpyMLP if architecture == "mlp" else cnn_numpy.NumpyCNN)(layers)
-    optimizer = SGD(*numpy_model.parameters(), momentum=recipe.momentum, weight_decay=recipe.weight_decay)
+    optimizer = numpy_optim.optimizer(*numpy_model.parameters(), numpy_recipe or recipe)
     backprop = numpy_module.Backprop(numpy_model, batch_size)
     steps = numpy_steps.NumpySteps(backprop, optimizer, batch_size, x.shape[1], dtype)
     numpy_losses = steps.train_epoch(x, y, order, batch_size, lrs)
     torch_steps.configure(threads=1, seed=0)
     torch_model = torch_module.from_layers(layers)
-    torch_losses = torch_sgd(torch_model, recipe.momentum, recipe.weight_decay).train_epoch(
+    torch_losses = torch_steps.TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe)).train_epoch(
         torch.from_numpy(x), torch.from_numpy(y), order, batch_size, lrs
     )
     return numpy_losses, torch_losses, numpy_model, torch_model, layers
@@ -114,6 +123,105 @@ def test_fifty_sgd_momentum_steps_agree_within_1e_5_in_float32(
     assert numpy_losses[-1] < numpy_losses[0] / 2, "the 50 steps must actually train"
     moved = np.abs(numpy_model.layers()[0][0] - layers[0][0]).max()
     assert moved > 100 * 1e-5, "the weights moved far past the tolerance"
+
+
+# Adam and AdamW: 50 steps at 1e-3, the usual Adam learning rate, with the architecture's weight decay (5e-4) and
+# with AdamW's usual 1e-2, so that where the decay enters matters.
+ADAPTIVE = {
+    "adam": {"optimizer": "adam", "lr": 1.0e-3},
+    "adamw": {"optimizer": "adamw", "lr": 1.0e-3, "weight_decay": 1.0e-2},
+}
+
+
+def adaptive(architecture: str, optimizer: str) -> Recipe:
+    return dataclasses.replace(ARCHITECTURES[architecture][0], **ADAPTIVE[optimizer])
+
+
+@functools.cache
+def adaptive_float64_run(prepared_dir: Path, architecture: str, optimizer: str) -> tuple:
+    """fifty_steps_both_ways in float64 for `optimizer`, once per session: the next two tests share it."""
+    recipe = adaptive(architecture, optimizer)
+    data = dataset.load_inputs(prepared_dir, "train")
+    return fifty_steps_both_ways(architecture, data, np.full(50, recipe.lr), np.float64, recipe)
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+@pytest.mark.parametrize("optimizer", list(ADAPTIVE))
+def test_fifty_adam_steps_agree_with_torch_optim_in_float64(
+    prepared_dir: Path, architecture: str, optimizer: str
+) -> None:
+    """torch.optim.Adam and AdamW, unchanged, against models/numpy_optim.py: losses and every weight within 1e-9."""
+    numpy_losses, torch_losses, numpy_model, torch_model, _ = adaptive_float64_run(
+        prepared_dir, architecture, optimizer
+    )
+    assert np.abs(numpy_losses - torch_losses).max() < 1e-9
+    assert largest_parameter_difference(architecture, numpy_model, torch_model) < 1e-9
+    assert numpy_losses[-10:].mean() < numpy_losses[0] / 2, "the 50 steps must actually train"
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+@pytest.mark.parametrize("optimizer", list(ADAPTIVE))
+def test_fifty_adam_steps_in_float32_stay_within_1e_5_of_float64(
+    prepared_dir: Path, architecture: str, optimizer: str
+) -> None:
+    """The float32 NumPy Adam, step for step, within 1e-5 of the float64 run (where both frameworks agree to 1e-9);
+    the MLP's float32 twin too (measured: NumPy 2e-6 and 3e-6 from float64, torch 2e-6, 4e-6 from NumPy).
+
+    Not the CNN's float32 twin: Adam's first steps move a weight by lr g / (|g| + eps), so a gradient that nearly
+    cancels (|g| near eps = 1e-8) turns float32's absolute rounding, ~1e-9 on a sum over a batch of windows, into
+    a step difference of up to lr (1e-3) times the rounding over eps. NumPy's float32 CNN lands 4e-6 (Adam) and 1e-6
+    (AdamW) from float64; torch's float32 convolutions on the CPU land 3e-4 and 5e-4 from it, the first of them a
+    second convolution's weight at its first step, where g / (|g| + eps) is 0.305 in float64 (both frameworks),
+    0.304 in NumPy's float32 and 0.256 in torch's."""
+    data = dataset.load_inputs(prepared_dir, "train")
+    recipe = adaptive(architecture, optimizer)
+    *_, float64, _, _ = adaptive_float64_run(prepared_dir, architecture, optimizer)
+    *_, numpy_model, torch_model, layers = fifty_steps_both_ways(
+        architecture, data, np.full(50, recipe.lr), np.float32, recipe
+    )
+    pairs = [
+        (a, b) for (w, c), (w64, c64) in zip(numpy_model.layers(), float64.layers()) for a, b in ((w, w64), (c, c64))
+    ]
+    assert all(a.dtype == np.float32 for a, _ in pairs)
+    assert max(float(np.abs(a - b).max()) for a, b in pairs) < 1e-5
+    if architecture == "mlp":
+        assert largest_parameter_difference(architecture, numpy_model, torch_model) < 1e-5
+    moved = np.abs(numpy_model.layers()[0][0] - layers[0][0]).max()
+    assert moved > 100 * 1e-5, "the weights moved far past the tolerance"
+
+
+def eps_inside_the_square_root(v: np.ndarray, correction2: float, eps: float, out: np.ndarray) -> np.ndarray:
+    """sqrt(v^ + eps): a common misreading of the paper."""
+    np.divide(v, correction2, out=out)
+    out += eps
+    return np.sqrt(out, out=out)
+
+
+MUTANTS = {
+    # name: (optimizer, what models/numpy_optim.py gets instead, the NumPy recipe's optimizer)
+    "eps inside the square root": ("adam", ("denominator", eps_inside_the_square_root), "adam"),
+    "no bias correction": ("adam", ("bias_corrections", lambda betas, t: (1.0, 1.0)), "adam"),
+    "decay coupled where AdamW decouples it": ("adamw", None, "adam"),
+    "decay decoupled where Adam couples it": ("adam", None, "adamw"),
+}
+
+
+@pytest.mark.parametrize("architecture", list(ARCHITECTURES))
+@pytest.mark.parametrize("mutant", list(MUTANTS))
+def test_adam_parity_fails_for_a_mutant(
+    prepared_dir: Path, monkeypatch: pytest.MonkeyPatch, architecture: str, mutant: str
+) -> None:
+    """Each mistake that hand-written Adams make moves the weights by far more than the float64 test's 1e-9."""
+    optimizer, patch, numpy_optimizer = MUTANTS[mutant]
+    if patch:
+        monkeypatch.setattr(numpy_optim, *patch)
+    recipe = adaptive(architecture, optimizer)
+    numpy_recipe = dataclasses.replace(recipe, optimizer=numpy_optimizer)
+    data = dataset.load_inputs(prepared_dir, "train")
+    *_, numpy_model, torch_model, _ = fifty_steps_both_ways(
+        architecture, data, np.full(50, recipe.lr), np.float64, recipe, numpy_recipe
+    )
+    assert largest_parameter_difference(architecture, numpy_model, torch_model) > 1e-6
 
 
 def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:

@@ -1,5 +1,5 @@
-"""The optimisers of every PyTorch network: torch.optim's own, configured from an architecture's recipe as the
-NumPy side configures its twins (models/numpy_optim.py): weight decay on weights, never on biases."""
+"""The optimisers of every PyTorch network: torch.optim's own, unchanged, configured from an architecture's recipe
+as the NumPy side configures its twins (models/numpy_optim.py): weight decay on weights, never on biases."""
 
 from __future__ import annotations
 
@@ -10,12 +10,13 @@ from mnist_numpy_vs_torch.params import Recipe
 
 
 def optimizer(model: nn.Module, recipe: Recipe) -> torch.optim.Optimizer:
-    """torch.optim.SGD with momentum, and `recipe.weight_decay` on the weights alone; the learning rate is set
-    before every step (training/torch_steps.py)."""
+    """torch.optim.SGD with momentum, torch.optim.Adam or torch.optim.AdamW, as `recipe.optimizer` names, with
+    `recipe.weight_decay` on the weights alone; the learning rate is set before every step
+    (training/torch_steps.py)."""
     weights = [p for name, p in model.named_parameters() if name.endswith("weight")]
     biases = [p for name, p in model.named_parameters() if name.endswith("bias")]
-    return torch.optim.SGD(
-        [{"params": weights, "weight_decay": recipe.weight_decay}, {"params": biases, "weight_decay": 0.0}],
-        lr=0.0,
-        momentum=recipe.momentum,
-    )
+    groups = [{"params": weights, "weight_decay": recipe.weight_decay}, {"params": biases, "weight_decay": 0.0}]
+    if recipe.optimizer == "sgd":
+        return torch.optim.SGD(groups, lr=0.0, momentum=recipe.momentum)
+    adam = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[recipe.optimizer]
+    return adam(groups, lr=0.0, betas=tuple(recipe.betas), eps=recipe.eps)

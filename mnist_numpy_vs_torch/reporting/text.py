@@ -213,10 +213,16 @@ def recipe_line(params: Params, architecture: str) -> str:
     schedule = {"cosine": f"cosine to {recipe.lr_min:g}", "step": "step", "constant": "constant"}[recipe.schedule]
     if recipe.schedule == "step":
         schedule = f"x{recipe.gamma:g} every {recipe.step_size} epochs"
+    if recipe.optimizer == "sgd":
+        optimizer, knobs, decay = "SGD", f"momentum {recipe.momentum:g}", "weight decay"
+    else:
+        optimizer = {"adam": "Adam", "adamw": "AdamW"}[recipe.optimizer]
+        knobs = f"betas {recipe.betas[0]:g} and {recipe.betas[1]:g}, eps {recipe.eps:g}"
+        decay = "decoupled weight decay" if recipe.optimizer == "adamw" else "weight decay (L2)"
     return (
         f"- {NAMES[architecture]}: {architecture_name(params, architecture)}; {recipe.init.replace('_', ' ')} "
-        f"initialisation, biases zero, softmax cross-entropy. SGD, learning rate {recipe.lr:g} ({schedule}, per "
-        f"step), momentum {recipe.momentum:g}, weight decay {recipe.weight_decay:g} on weights; batch size "
+        f"initialisation, biases zero, softmax cross-entropy. {optimizer}, learning rate {recipe.lr:g} "
+        f"({schedule}, per step), {knobs}, {decay} {recipe.weight_decay:g} on weights; batch size "
         f"{recipe.batch_size}, {recipe.epochs} epochs."
     )
 
