@@ -155,18 +155,23 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict
     return clone
 
 
+WORKSPACE_EPOCHS = {"mlp": 4, "cnn": 2}
+
+
 @pytest.fixture(scope="session")
 def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
-    """A directory with models/ and data/prepared/ as `dvc repro` leaves them: the default network, seed 0 only,
-    trained for 4 epochs by the real stage commands. What `mnist-predict` and its web page read."""
+    """A directory with models/ and data/prepared/ as `dvc repro` leaves them: both architectures in both
+    frameworks, seed 0 only, trained by the real stage commands for fewer epochs (the MLP 4, the CNN 2). What
+    `mnist-predict` and its web page read."""
     root = tmp_path_factory.mktemp("workspace")
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["train"]["seeds"] = [0]
-    params["mlp"]["epochs"] = 4
+    params["mlp"]["epochs"] = WORKSPACE_EPOCHS["mlp"]
+    params["cnn"]["epochs"] = WORKSPACE_EPOCHS["cnn"]
     write_params(root, yaml.safe_dump(params))
     (root / "data").mkdir()
     (root / "data" / "prepared").symlink_to(prepared_dir)
-    for stage in TRAINERS["mlp"]:
+    for stage in (*TRAINERS["mlp"], *TRAINERS["cnn"]):
         result = run_stage(root, stage)
         assert result.returncode == 0, result.stderr
     return root

@@ -8,7 +8,11 @@ Each photo is a large colour JPEG of a digit on paper, as a phone saves one. The
 - `ruled`: ruled paper (pale blue lines, slightly tilted);
 - `specks`: one to three dark specks away from the digit;
 - `colour`: ink of a colour (red, blue, green) instead of black-blue;
-- `inverted`: light chalk on a dark board.
+- `inverted`: light chalk on a dark board;
+- `blur`: out of focus, a Gaussian blur of 1-7% of the digit's size;
+- `low_resolution`: a low-resolution scan, the digit reduced to 8-16 pixels across and enlarged again (bicubic);
+- `soft`: soft gray ink, at 40-70% of the dark ink's contrast with the paper;
+- `thick`: a thick marker, the MNIST strokes widened to about 20% of the digit's size.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFilter
 from scipy import ndimage
 from skimage.morphology import skeletonize
 
@@ -35,6 +39,10 @@ class Conditions:
     specks: bool = False
     colour: bool = False
     inverted: bool = False
+    blur: bool = False
+    low_resolution: bool = False
+    soft: bool = False
+    thick: bool = False
 
 
 def pen_stroke(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
@@ -52,11 +60,46 @@ def printed(digit: np.ndarray, height: int) -> np.ndarray:
     return np.asarray(Image.fromarray(digit).resize((height, height), Image.Resampling.BICUBIC), np.float32) / 255
 
 
+def marker(digit: np.ndarray, height: int) -> np.ndarray:
+    """An MNIST digit at `height` pixels written with a thick marker: its strokes widened to about 20% of it."""
+    strokes = printed(digit, height)
+    widened = ndimage.grey_dilation(strokes, footprint=_disc(0.035 * height))
+    return ndimage.gaussian_filter(widened, 0.01 * height)
+
+
+def _disc(radius: float) -> np.ndarray:
+    r = max(1, round(radius))
+    ys, xs = np.mgrid[-r : r + 1, -r : r + 1]
+    return ys**2 + xs**2 <= radius**2
+
+
+def out_of_focus(pixels: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
+    """A Gaussian blur of 1-7% of the digit's size `side`, as a lens focused off the paper gives (Pillow's, whose
+    time does not grow with the radius)."""
+    image = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    blurred = image.filter(ImageFilter.GaussianBlur(side * rng.uniform(0.01, 0.07)))
+    return np.asarray(blurred, np.float32) / 255
+
+
+def low_resolution(pixels: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
+    """The picture scanned so coarsely that the digit is 8-16 pixels across, then enlarged back (bicubic)."""
+    height, width = pixels.shape[:2]
+    scale = rng.uniform(8, 16) / side
+    image = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    small = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
+    return np.asarray(small.resize((width, height), Image.Resampling.BICUBIC), np.float32) / 255
+
+
 def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditions) -> bytes:
     """A JPEG of `digit` written on paper under `conditions`, 1000-1600 pixels a side."""
     width, height = int(rng.integers(1000, 1600)), int(rng.integers(1000, 1600))
     side = int(min(width, height) * rng.uniform(0.3, 0.5))
-    ink = pen_stroke(digit, side, rng) if conditions.pen else printed(digit, side)
+    if conditions.thick:
+        ink = marker(digit, side)
+    else:
+        ink = pen_stroke(digit, side, rng) if conditions.pen else printed(digit, side)
+    if conditions.soft:
+        ink = ink * rng.uniform(0.4, 0.7)
     top = int(rng.integers(side // 4, height - side - side // 4))
     left = int(rng.integers(side // 4, width - side - side // 4))
     ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
@@ -97,7 +140,12 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
     region = reflectance[top : top + side, left : left + side]
     reflectance[top : top + side, left : left + side] = region * (1 - ink[..., None]) + colour * ink[..., None]
 
-    pixels = reflectance * light[..., None] + rng.normal(0, 0.012, (height, width, 3)).astype(np.float32)
+    pixels = reflectance * light[..., None]
+    if conditions.blur:
+        pixels = out_of_focus(pixels, side, rng)
+    if conditions.low_resolution:
+        pixels = low_resolution(pixels, side, rng)
+    pixels = pixels + rng.normal(0, 0.012, (height, width, 3)).astype(np.float32)
     photo = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
     exif = Image.Exif()
     if conditions.rotated:

@@ -1,8 +1,10 @@
 """Phone photos of handwritten digits (tests/photos.py makes them from MNIST test digits, seeded, at test time),
 recognised by `mnist-predict` with the real trained models, condition by condition; and bad pictures among good ones.
 
-The floors sit one picture (of 40) below the lower of the two frameworks' accuracies measured with the tests'
-4-epoch seed-0 models on these seeds (written beside each), so a real regression fails them.
+The default model answers: the CNN, in both frameworks. The floors sit one picture (of 40) below the lower of the
+two frameworks' accuracies measured with the tests' seed-0 models (the CNN trained for 2 epochs) on these seeds
+(written beside each, NumPy / PyTorch), so a real regression fails them; two conditions kept the floors set with the
+MLP and sit on them. A refused picture counts as wrong, and none may be refused.
 """
 
 from __future__ import annotations
@@ -26,15 +28,32 @@ from tests.photos import Conditions, phone_photo
 pytestmark = pytest.mark.slow
 
 PER_CONDITION = 40
-CONDITIONS = {  # name: (conditions, floor on accuracy for each framework)
-    "upright, good light, pen": (Conditions(), 0.975),  # measured 1.000 / 1.000 (NumPy / PyTorch)
-    "stored sideways, EXIF orientation": (Conditions(rotated=True), 0.95),  # 0.975 / 1.000
-    "dim paper, vignette, gradient": (Conditions(dim=True), 0.975),  # 1.000 / 1.000
-    "ruled paper": (Conditions(ruled=True), 0.95),  # 0.975 / 0.975
-    "stray specks": (Conditions(specks=True), 0.975),  # 1.000 / 1.000
-    "coloured ink": (Conditions(colour=True), 0.975),  # 1.000 / 1.000
-    "chalk on a dark board": (Conditions(inverted=True), 0.925),  # 0.950 / 0.950
-    "MNIST digit printed, dim light": (Conditions(pen=False, dim=True), 0.95),  # 1.000 / 0.975
+CONDITIONS = {  # name: (conditions, floor on accuracy for each framework, most pictures refused)
+    "upright, good light, pen": (Conditions(), 0.975, 0),  # 0.975 / 0.975: at the floor, kept from the MLP
+    "stored sideways, EXIF orientation": (Conditions(rotated=True), 0.95, 0),  # 1.000 / 1.000
+    "dim paper, vignette, gradient": (Conditions(dim=True), 0.975, 0),  # 1.000 / 1.000
+    "ruled paper": (Conditions(ruled=True), 0.95, 0),  # 0.950 / 0.950: at the floor
+    "stray specks": (Conditions(specks=True), 0.975, 0),  # 1.000 / 1.000
+    "coloured ink": (Conditions(colour=True), 0.975, 0),  # 1.000 / 1.000
+    "chalk on a dark board": (Conditions(inverted=True), 0.925, 0),  # 0.975 / 0.975
+    "MNIST digit printed, dim light": (Conditions(pen=False, dim=True), 0.95, 0),  # 0.975 / 0.975
+    # soft pictures: out of focus, scanned coarsely, gray ink, a blurred marker
+    "out of focus, pen": (Conditions(blur=True), 0.9, 0),  # 0.925 / 0.925
+    "out of focus, MNIST strokes": (Conditions(pen=False, blur=True), 0.975, 0),  # 1.000 / 1.000
+    "low resolution, pen": (Conditions(low_resolution=True), 0.9, 0),  # 0.950 / 0.925
+    "soft gray ink": (Conditions(soft=True), 0.925, 0),  # 0.950 / 0.950
+    "soft gray ink, out of focus": (Conditions(soft=True, blur=True), 0.9, 0),  # 0.925 / 0.925
+    "soft gray ink, low resolution, MNIST strokes": (
+        Conditions(pen=False, soft=True, low_resolution=True),
+        0.975,
+        0,
+    ),  # 1.000 / 1.000
+    "out of focus and low resolution, MNIST strokes": (
+        Conditions(pen=False, blur=True, low_resolution=True),
+        0.925,
+        0,
+    ),  # 0.950 / 0.950
+    "thick marker, out of focus": (Conditions(pen=False, thick=True, blur=True), 0.925, 0),  # 0.975 / 0.950
 }
 
 
@@ -79,19 +98,25 @@ def predicted(workspace: Path, test_digits: dataset.Split, tmp_path_factory: pyt
         }
         paths = {name: job.result() for name, job in jobs.items()}
     result = predict(workspace, "--json", *(str(path) for name in CONDITIONS for path in paths[name]))
-    assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)
+    assert result.returncode == (1 if any("error" in entry for entry in entries) else 0), result.stderr
     return {name: entries[i * PER_CONDITION : (i + 1) * PER_CONDITION] for i, name in enumerate(CONDITIONS)}
 
 
 @pytest.mark.parametrize("name", list(CONDITIONS))
 def test_phone_photos_are_recognised_in_each_condition(name: str, predicted: dict, test_digits: dataset.Split) -> None:
-    floor = CONDITIONS[name][1]
+    """The default model (the CNN) in both frameworks: accuracy over all the condition's photos, a refused one
+    counting as wrong, and refusals counted apart."""
+    _, floor, allowed = CONDITIONS[name]
     labels = test_digits.labels[chosen_digits(name, test_digits)]
+    refused = [entry["error"] for entry in predicted[name] if "error" in entry]
+    accuracies = {}
     for framework in ("numpy", "torch"):
-        digits = np.array([entry["predictions"][framework]["digit"] for entry in predicted[name]])
-        accuracy = float((digits == labels).mean())
-        print(f"{name}, {framework}: {accuracy:.3f}")  # shown with -s: the figures the floors were set from
+        answers = [e["predictions"]["cnn"][framework]["digit"] if "error" not in e else -1 for e in predicted[name]]
+        accuracies[framework] = float((np.array(answers) == labels).mean())
+    print(f"{name}: {accuracies}, {len(refused)} refused {refused}")  # shown with -s: what the floors come from
+    assert len(refused) <= allowed, refused
+    for framework, accuracy in accuracies.items():
         assert accuracy >= floor, f"{name}, {framework}: {accuracy:.3f} < {floor}"
 
 
@@ -142,7 +167,7 @@ def test_bad_pictures_are_one_line_each_and_the_rest_still_classified(
     for name, reason, line in zip(names, reasons, errors):
         assert line.startswith(f"error: {tmp_path / name}: ") and reason in line, line
     entries = json.loads(result.stdout)
-    assert entries[-1]["predictions"]["numpy"]["digit"] == test_digits.labels[0]
+    assert entries[-1]["predictions"]["cnn"]["numpy"]["digit"] == test_digits.labels[0]
 
 
 def test_show_preprocessed_saves_exactly_what_the_models_saw(

@@ -47,8 +47,9 @@ def test_user_pictures_of_mnist_test_digits_are_recognised(workspace: Path, prep
     result = predict(workspace, "--json", *map(str, files))
     assert result.returncode == 0, result.stderr
     entries = json.loads(result.stdout)
+    assert all(list(e["predictions"]) == ["cnn"] for e in entries), "the CNN answers by default, alone"
     for framework in ("numpy", "torch"):
-        predicted = np.array([e["predictions"][framework]["digit"] for e in entries])
+        predicted = np.array([e["predictions"]["cnn"][framework]["digit"] for e in entries])
         accuracy = (predicted == test.labels[chosen]).mean()
         assert accuracy >= 0.97, f"{framework}: {accuracy:.3f}"
 
@@ -62,16 +63,19 @@ def test_preprocessing_an_mnist_digit_gives_back_an_mnist_digit(prepared_dir: Pa
 
 
 @pytest.mark.slow
-def test_text_output_shows_each_framework_top_k(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
+def test_text_output_shows_each_model_top_k(workspace: Path, prepared_dir: Path, tmp_path: Path) -> None:
     picture = as_user_picture(
         dataset.load_split(prepared_dir, "test").images[0], np.random.default_rng(1), tmp_path / "seven.jpg"
     )
-    result = predict(workspace, "--top", "2", "--show-preprocessed", str(tmp_path / "seen.png"), str(picture))
+    seen = str(tmp_path / "seen.png")
+    result = predict(workspace, "--arch", "all", "--top", "2", "--show-preprocessed", seen, str(picture))
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0] == str(picture)
-    assert lines[1].startswith("  numpy  seed 0: 7   (7: ") and lines[1].count(":") == 3
-    assert lines[2].startswith("  torch  seed 0: 7   (7: ")
+    assert lines[1].startswith("  cnn numpy  seed 0: 7   (7: ") and lines[1].count(":") == 3
+    assert lines[2].startswith("  cnn torch  seed 0: 7   (7: ")
+    assert lines[3].startswith("  mlp numpy  seed 0: 7   (7: ")
+    assert lines[4].startswith("  mlp torch  seed 0: 7   (7: ") and len(lines) == 5
     with Image.open(tmp_path / "seen.png") as seen:
         assert seen.size == (28, 28)
 
@@ -98,7 +102,8 @@ def test_bad_pictures_are_one_line_errors_and_the_good_ones_still_classified(
     ):
         assert line.startswith(f"error: {tmp_path / name}: ") and reason in line, line
     entries = json.loads(result.stdout)
-    assert entries[-1]["predictions"]["numpy"]["digit"] == 7
+    assert entries[-1]["predictions"] == {"cnn": {"numpy": entries[-1]["predictions"]["cnn"]["numpy"]}}
+    assert entries[-1]["predictions"]["cnn"]["numpy"]["digit"] == 7
 
 
 @pytest.mark.slow
@@ -111,7 +116,9 @@ def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: P
     broken.mkdir(parents=True)
     (broken / "seed-0.pt").write_bytes(b"garbage")
     result = predict(
-        workspace, "--models-dir", str(tmp_path / "broken"), "--framework", "torch", "--seed", "0", str(picture)
+        workspace,
+        *("--models-dir", str(tmp_path / "broken"), "--arch", "mlp", "--framework", "torch", "--seed", "0"),
+        str(picture),
     )
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {broken / 'seed-0.pt'}: not a readable torch model")

@@ -90,10 +90,24 @@ def test_a_drawing_gets_the_same_record_as_the_command(server: str, workspace: P
     assert answer.status_code == 200
     record = answer.json()
     assert record.pop("preprocessed").startswith("data:image/png;base64,")
-    command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--json", str(picture)]
+    command = [
+        sys.executable,
+        "-m",
+        "mnist_numpy_vs_torch.recognition.predict",
+        "--arch",
+        "all",
+        "--json",
+        str(picture),
+    ]
     printed = subprocess.run(command, cwd=workspace, capture_output=True, text=True, check=True).stdout
     assert record == json.loads(printed)[0]
-    assert {f: record["predictions"][f]["digit"] for f in ("numpy", "torch")} == {"numpy": 7, "torch": 7}
+    assert list(record["predictions"]) == ["cnn", "mlp"], "the server answers with the CNN first, the MLP beside it"
+    assert {(a, f): p["digit"] for a, by in record["predictions"].items() for f, p in by.items()} == {
+        ("cnn", "numpy"): 7,
+        ("cnn", "torch"): 7,
+        ("mlp", "numpy"): 7,
+        ("mlp", "torch"): 7,
+    }
 
 
 def test_the_image_the_models_saw_comes_back_as_28x28(server: str) -> None:
@@ -101,7 +115,7 @@ def test_the_image_the_models_saw_comes_back_as_28x28(server: str) -> None:
     png = base64.b64decode(record["preprocessed"].split(",", 1)[1])
     seen = Image.open(io.BytesIO(png))
     assert seen.size == (28, 28)
-    assert record["predictions"]["numpy"]["digit"] == 1
+    assert record["predictions"]["cnn"]["numpy"]["digit"] == 1
 
 
 @pytest.mark.parametrize(
@@ -145,7 +159,7 @@ def test_fifty_requests_at_once_are_all_answered(server: str) -> None:
     with ThreadPoolExecutor(max_workers=50) as pool:
         answers = list(pool.map(lambda data: post(server, data), pictures))
     assert [a.status_code for a in answers] == [200] * 50
-    assert [a.json()["predictions"]["torch"]["digit"] for a in answers] == [7 if i % 2 else 1 for i in range(50)]
+    assert [a.json()["predictions"]["cnn"]["torch"]["digit"] for a in answers] == [7 if i % 2 else 1 for i in range(50)]
     assert requests.get(server, timeout=10).status_code == 200
 
 
@@ -176,10 +190,19 @@ def draw(page: object, points: list[tuple[int, int]]) -> None:
     page.mouse.up()
 
 
-def answers(page: object) -> dict[str, str]:
-    page.wait_for_function("document.querySelector('#numpy .digit').textContent !== '–'", timeout=15_000)
-    page.wait_for_function("document.querySelector('#torch .digit').textContent !== '–'", timeout=15_000)
-    return {f: page.inner_text(f"#{f} .digit") for f in ("numpy", "torch")}
+MODELS = [(a, f) for a in ("cnn", "mlp") for f in ("numpy", "torch")]
+
+
+def answers(page: object) -> dict[tuple[str, str], str]:
+    """The digit each model's box shows, once all four have answered."""
+    for architecture, framework in MODELS:
+        shown = f"document.querySelector('#{architecture}-{framework} .digit').textContent !== '–'"
+        page.wait_for_function(shown, timeout=15_000)
+    return {(a, f): page.inner_text(f"#{a}-{f} .digit") for a, f in MODELS}
+
+
+def everywhere(digit: int) -> dict[tuple[str, str], str]:
+    return dict.fromkeys(MODELS, str(digit))
 
 
 def test_the_page_draws_a_digit_and_shows_both_answers_like_the_api(browser: object, server: str) -> None:
@@ -187,17 +210,19 @@ def test_the_page_draws_a_digit_and_shows_both_answers_like_the_api(browser: obj
     page.goto(server)
     draw(page, SEVEN)
     shown = answers(page)
-    assert page.locator("#numpy .bar").count() == 3 and page.locator("#torch .bar").count() == 3
+    assert all(page.locator(f"#{a}-{f} .bar").count() == 3 for a, f in MODELS)
     assert page.locator("#seen").is_visible()
     canvas_png = base64.b64decode(page.evaluate("document.getElementById('pad').toDataURL('image/png')").split(",")[1])
     api = post(server, canvas_png).json()["predictions"]
-    assert shown == {f: str(api[f]["digit"]) for f in ("numpy", "torch")}
-    assert shown == {"numpy": "7", "torch": "7"}
+    assert shown == {(a, f): str(api[a][f]["digit"]) for a, f in MODELS}
+    assert shown == everywhere(7)
+    cnn, mlp = (page.locator(f"#{a}-numpy .digit").bounding_box() for a in ("cnn", "mlp"))
+    assert cnn["height"] > mlp["height"], "the CNN's answer is the large one, the MLP's beside it"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "serve-drawing.png"))
 
     page.click("#clear")
-    assert page.inner_text("#numpy .digit") == "–"
+    assert all(page.inner_text(f"#{a}-{f} .digit") == "–" for a, f in MODELS)
     page.close()
 
 
@@ -213,7 +238,7 @@ def test_the_page_classifies_an_uploaded_photo(
     page.goto(server)
     page.set_input_files("#file", str(path))
     shown = answers(page)
-    assert shown == {f: str(int(test.labels[0])) for f in ("numpy", "torch")}
+    assert shown == everywhere(int(test.labels[0]))
     page.close()
 
 
@@ -223,7 +248,7 @@ def test_the_page_fits_a_phone_screen(browser: object, server: str) -> None:
     pad = page.locator("#pad").bounding_box()
     assert pad["x"] >= 0 and pad["x"] + pad["width"] <= 390
     draw(page, ONE)
-    assert answers(page) == {"numpy": "1", "torch": "1"}
+    assert answers(page) == everywhere(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"
     ARTIFACTS.mkdir(exist_ok=True)

@@ -1,4 +1,6 @@
-"""The trained models of one seed, ready for pictures: what `mnist-predict` and its web page both use."""
+"""The trained models of one seed, ready for pictures: what `mnist-predict` and its web page both use.
+
+The CNN answers by default, in both frameworks; the MLP can answer beside it, or alone."""
 
 from __future__ import annotations
 
@@ -13,47 +15,62 @@ from mnist_numpy_vs_torch.models.loading import Predict, load_predictor
 from mnist_numpy_vs_torch.models.numpy_common import softmax
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, model_dir, trained_seeds
 
-ARCHITECTURE = "mlp"  # the architecture that answers
+ARCHITECTURES = ("cnn", "mlp")  # the order answers are given in: the default first
+DEFAULT_ARCHITECTURE = ARCHITECTURES[0]
 
 
-def default_seed(models_dir: Path, architecture: str = ARCHITECTURE) -> int:
-    """The first seed trained in both frameworks."""
-    seeds = set.intersection(*(set(trained_seeds(model_dir(models_dir, architecture, f), f)) for f in FRAMEWORKS))
+def default_seed(models_dir: Path, architectures: tuple[str, ...], frameworks: tuple[str, ...]) -> int:
+    """The first seed trained for every architecture in every framework asked for."""
+    wanted = [(a, f) for a in architectures for f in frameworks]
+    seeds = set.intersection(*(set(trained_seeds(model_dir(models_dir, a, f), f)) for a, f in wanted))
     if not seeds:
-        raise PipelineError(f"{models_dir}: no trained models; run `dvc repro` (or `dvc pull`) first")
+        names = ", ".join(str(model_dir(models_dir, a, f)) for a, f in wanted)
+        raise PipelineError(f"{names}: no seed trained in all of them; run `dvc repro` (or `dvc pull`) first")
     return min(seeds)
 
 
 @dataclass(frozen=True)
 class Classifier:
     seed: int
-    predictors: dict[str, Predict]
+    predictors: dict[str, dict[str, Predict]]  # architecture -> framework -> model
     normalise: dataset.Normalise
     top: int = 3
 
     @classmethod
     def load(
-        cls, models_dir: Path, prepared_dir: Path, seed: int | None, frameworks: tuple[str, ...], top: int
+        cls,
+        models_dir: Path,
+        prepared_dir: Path,
+        seed: int | None,
+        frameworks: tuple[str, ...] = FRAMEWORKS,
+        top: int = 3,
+        architectures: tuple[str, ...] = (DEFAULT_ARCHITECTURE,),
     ) -> Classifier:
-        seed = seed if seed is not None else default_seed(models_dir)
+        architectures = tuple(a for a in ARCHITECTURES if a in architectures)
+        seed = seed if seed is not None else default_seed(models_dir, architectures, frameworks)
         predictors = {
-            f: load_predictor(ARCHITECTURE, f, model_dir(models_dir, ARCHITECTURE, f), seed) for f in frameworks
+            a: {f: load_predictor(a, f, model_dir(models_dir, a, f), seed) for f in frameworks} for a in architectures
         }
         return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top)
 
     def classify(self, image: np.ndarray) -> dict:
-        """Each framework's most likely digit and its top-k probabilities for a 28x28 uint8 MNIST-style image."""
+        """Each architecture's and framework's most likely digit and top-k probabilities for a 28x28 uint8
+        MNIST-style image: {architecture: {framework: {"digit": d, "top": [...]}}}."""
         x = self.normalise(image[None])
-        result = {}
-        for framework, predict in self.predictors.items():
-            probabilities = softmax(predict(x).astype(np.float64))[0]
-            best = np.argsort(-probabilities, kind="stable")[: self.top]
-            result[framework] = {
-                "digit": int(best[0]),
-                "top": [{"digit": int(k), "probability": round(float(probabilities[k]), 6)} for k in best],
-            }
-        return result
+        return {
+            architecture: {framework: self._answer(predict(x)) for framework, predict in by_framework.items()}
+            for architecture, by_framework in self.predictors.items()
+        }
+
+    def _answer(self, logits: np.ndarray) -> dict:
+        probabilities = softmax(logits.astype(np.float64))[0]
+        best = np.argsort(-probabilities, kind="stable")[: self.top]
+        return {
+            "digit": int(best[0]),
+            "top": [{"digit": int(k), "probability": round(float(probabilities[k]), 6)} for k in best],
+        }
 
     def record(self, image: np.ndarray, name: str) -> dict:
-        """The JSON record of one picture, as `mnist-predict --json` prints it."""
+        """The JSON record of one picture, as `mnist-predict --json` prints it: which seed answered, and each
+        architecture's answers by framework."""
         return {"image": name, "seed": self.seed, "predictions": self.classify(image)}

@@ -2,17 +2,20 @@
 
 MNIST's digits are light, saturated strokes on black, about 2.6 pixels wide, size-normalised into a 20x20 box and
 centred by their centre of mass in 28x28. A phone photo is none of that: large, maybe stored sideways with an EXIF
-tag, paper anywhere from white to mid-gray under uneven light, a pen stroke a tenth of MNIST's relative width,
-ruled lines and specks around the digit. The steps below undo each of those, in order:
+tag, paper anywhere from white to mid-gray under uneven light, a pen stroke a tenth of MNIST's relative width or a
+marker twice it, soft gray ink, out of focus or scanned coarsely, ruled lines and specks around the digit. Nothing
+below asks for sharp strokes or black ink. The steps undo each of those, in order:
 
 1. decode upright (EXIF orientation) at a working size of at most WORKING_SIDE pixels (JPEGs decode reduced);
-2. estimate the paper's colour region by region, and measure ink as the departure from it, darker or lighter,
-   in whichever colour channel departs most: dim paper is still paper, coloured and light ink still ink;
-3. threshold that (Otsu, with a floor), and keep the digit: the largest mark that does not touch the picture's
-   edge, with the marks close to it; small marks away from it (specks) and long thin ones (ruled lines) are dropped,
-   and a second separate mark of similar size is an error;
-4. strokes of about MNIST's width keep their shape, scaled so their cores saturate; a fine pen or a marker is
-   redrawn at MNIST's width (its skeleton, then a round pen of that width);
+2. estimate the paper's colour region by region (extended linearly to the picture's edges, which follows a
+   vignette), and measure ink as the departure from it, darker or lighter, in whichever colour channel departs
+   most, as a fraction of the paper's typical brightness: dim paper is still paper, coloured and light ink still ink;
+3. threshold that relative to the picture's own paper and ink (ink_threshold), and keep the digit: the largest
+   mark that does not touch the picture's edge, with the marks near it (within half the digit's size); small marks
+   away from it (specks) and long thin ones (ruled lines) are dropped, and a second separate mark of similar size
+   is an error;
+4. strokes of MNIST's width or more keep their shape, scaled so their cores saturate; a fine pen is redrawn at
+   MNIST's width (its skeleton, then a round pen of that width);
 5. MNIST's own 20x20 box, anti-aliased, and centre of mass in 28x28.
 """
 
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import io
 import itertools
+import math
 import struct
 import warnings
 from pathlib import Path
@@ -38,8 +42,10 @@ BOX = 20
 FRAME = IMAGE_SIDE
 MNIST_STROKE = 0.13  # MNIST's median stroke width (binarised at half intensity) over its 20-pixel box side
 PAPER_BLOCKS = 6  # the paper's colour is estimated in about this many blocks along the longer side
-MIN_INK = 0.4  # a mark departs at least this much from the paper (a fraction of the way to black or white); pale
-# ruled lines depart about 0.35 in their darkest channel, pen ink 0.8-0.9
+MIN_INK = 0.4  # strong ink's marks depart at least this much from the paper (a fraction of the way to black or
+# white); pale ruled lines depart about 0.35 in their darkest channel, pen ink 0.8-0.9, soft gray ink 0.3-0.6
+MIN_SIGNAL = 0.03  # the faintest ink taken for a digit, whatever the noise
+SIGNAL_TO_NOISE = 6.0
 NEAR = 0.5  # marks within this fraction of the digit's size from it belong to it (the bar of a 5, a 4's stroke)
 SIMILAR = 0.35  # a separate mark with at least this fraction of the digit's ink makes the picture ambiguous
 
@@ -101,10 +107,10 @@ def otsu_threshold(values: np.ndarray) -> float:
 
 
 def paper_colour(rgb: np.ndarray, percentile: float) -> np.ndarray:
-    """The paper's colour at every pixel: a percentile of each block of the picture, on the paper's side of the ink
-    (a high one under dark ink), so it is paper even where strokes cover most of a block; interpolated smoothly
-    between block centres, which follows a light gradient and a vignette."""
-    height, width = rgb.shape[:2]
+    """The paper's colour at every pixel of an (h, w, channels) picture: a percentile of each block, on the
+    paper's side of the ink (a high one under dark ink), so it is paper even where strokes cover most of a block;
+    interpolated linearly between block centres and beyond them, which follows a light gradient and a vignette."""
+    height, width, channels = rgb.shape
     side = max(1, round(max(height, width) / PAPER_BLOCKS))
     rows, cols = max(1, round(height / side)), max(1, round(width / side))
     row_edges = np.linspace(0, height, rows + 1).astype(int)
@@ -112,27 +118,46 @@ def paper_colour(rgb: np.ndarray, percentile: float) -> np.ndarray:
     blocks = np.array(
         [
             [
-                np.percentile(rgb[r0:r1, c0:c1].reshape(-1, 3), percentile, axis=0)
+                np.percentile(rgb[r0:r1, c0:c1].reshape(-1, channels), percentile, axis=0)
                 for c0, c1 in itertools.pairwise(col_edges)
             ]
             for r0, r1 in itertools.pairwise(row_edges)
         ],
         dtype=np.float32,
     )
-    # Bilinear upsampling puts each block's value at its centre and blends between centres; edges are clamped.
-    channels = [
-        np.asarray(Image.fromarray(blocks[..., c], mode="F").resize((width, height), Image.Resampling.BILINEAR))
-        for c in range(3)
-    ]
-    return np.stack(channels, axis=-1)
+    # Each block's value sits at its centre; between centres it is blended linearly, and beyond the outer centres
+    # extended along the same slope, so a vignette's dark corners stay paper. Separable: (h, rows) @ blocks @ (cols, w).
+    down = _linear_weights(row_edges, height)
+    across = _linear_weights(col_edges, width)
+    return np.einsum("hr,rck,wc->hwk", down, blocks, across, optimize=True).astype(np.float32)
+
+
+def _linear_weights(edges: np.ndarray, length: int) -> np.ndarray:
+    """(length, blocks) weights that interpolate values at the blocks' centres linearly to every position, and
+    extrapolate them linearly past the first and last centre."""
+    centres = (edges[:-1] + edges[1:] - 1) / 2
+    count = len(centres)
+    weights = np.zeros((length, count), np.float32)
+    if count == 1:
+        weights[:, 0] = 1
+        return weights
+    positions = np.arange(length)
+    left = np.clip(np.searchsorted(centres, positions, side="right") - 1, 0, count - 2)
+    fraction = (positions - centres[left]) / (centres[left + 1] - centres[left])
+    weights[positions, left] = 1 - fraction
+    weights[positions, left + 1] = fraction
+    return weights
 
 
 def ink_is_dark(rgb: np.ndarray) -> bool:
-    """Whether the marks are darker than the paper: the paper is most of the picture, so its median; the marks
-    are the tail that reaches furthest from it."""
+    """Whether the marks are darker than the paper: the paper is most of the picture, so its trend (block medians,
+    which follow a light gradient and a vignette); the marks are the tail that reaches furthest from it, measured
+    after a 3x3 mean so that pixel noise does not count as a mark."""
     lightness = rgb.mean(axis=2)
-    low, middle, high = np.percentile(lightness, [0.1, 50, 99.9])
-    return middle - low >= high - middle
+    trend = paper_colour(lightness[..., None], 50)[..., 0]
+    residual = ndimage.uniform_filter(lightness - trend, 3)
+    low, high = np.percentile(residual, [0.1, 99.9])
+    return -low >= high
 
 
 def ink_strength(rgb: np.ndarray) -> np.ndarray:
@@ -140,16 +165,34 @@ def ink_strength(rgb: np.ndarray) -> np.ndarray:
     black), in the colour channel that departs most: dim paper is still paper, coloured ink is still ink."""
     if ink_is_dark(rgb):
         paper = paper_colour(rgb, 90)
-        return np.clip(((paper - rgb) / np.maximum(paper, 0.05)).max(axis=2), 0.0, 1.0)
+        return np.clip(((paper - rgb) / max(float(np.median(paper)), 0.05)).max(axis=2), 0.0, 1.0)
     paper = paper_colour(rgb, 10)
-    return np.clip(((rgb - paper) / np.maximum(1.0 - paper, 0.05)).max(axis=2), 0.0, 1.0)
+    return np.clip(((rgb - paper) / max(1.0 - float(np.median(paper)), 0.05)).max(axis=2), 0.0, 1.0)
+
+
+def ink_threshold(ink: np.ndarray, name: str) -> float:
+    """Where marks begin, relative to this picture's own paper and ink: the paper is the bulk of the pixels (its
+    level the median, its noise that of neighbouring pixels' differences), the ink the top 0.1%. The threshold is
+    Otsu's, kept between 35% and 60% of the way from paper to ink, so a soft, blurred or gray digit keeps its whole
+    strokes (about its half-maximum width); strong ink keeps MIN_INK as a floor, which leaves pale ruled lines out.
+    A picture whose ink does not stand SIGNAL_TO_NOISE times its noise above the paper has none."""
+    paper = float(np.median(ink))
+    # pixel noise, from neighbours' differences: robust to a digit that fills much of the picture
+    noise = 1.4826 * float(np.median(np.abs(np.diff(ink, axis=1)))) / math.sqrt(2)
+    peak = float(np.percentile(ink, 99.9))
+    signal = peak - paper
+    if signal < max(MIN_SIGNAL, SIGNAL_TO_NOISE * noise):
+        raise ImageInputError(
+            f"{name}: no ink found (nothing stands out from the paper: {signal:.2f} against noise {noise:.2f})"
+        )
+    relative = float(np.clip(otsu_threshold(ink), paper + 0.35 * signal, paper + 0.6 * signal))
+    return max(relative, min(MIN_INK, 0.5 * peak))
 
 
 def digit_mask(ink: np.ndarray, name: str) -> np.ndarray:
     """The marks that make up the digit, as a boolean mask; specks, ruled lines and the picture's edge dropped."""
-    if ink.max() < MIN_INK:
-        raise ImageInputError(f"{name}: no ink found (nothing departs from the paper by {MIN_INK:.0%})")
-    marks = ink > max(otsu_threshold(ink), MIN_INK)
+    threshold = ink_threshold(ink, name)
+    marks = ink > threshold
     height, width = marks.shape
     labels, count = ndimage.label(marks, structure=np.ones((3, 3)))
     boxes = ndimage.find_objects(labels)
@@ -203,8 +246,9 @@ def mnist_strokes(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
     """The digit's strokes at MNIST's width and contrast, cropped to the digit (with a margin), float 0..1.
 
     A stroke width near MNIST's (its ink area over its skeleton's length, against MNIST_STROKE of the digit's
-    larger side) keeps its own shape and anti-aliased edges, with the ink scaled so that the cores saturate. A pen
-    line or a marker far from it is redrawn: its skeleton, thickened to MNIST's width with a round pen.
+    larger side) or a thicker one keeps its own shape and anti-aliased edges, with the ink scaled so that the cores
+    saturate (a marker's blurred strokes read better whole than as a skeleton). A pen line much finer than MNIST's
+    is redrawn: its skeleton, thickened to MNIST's width with a round pen.
     """
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
     crop = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
@@ -213,7 +257,7 @@ def mnist_strokes(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
     padded = np.pad(crop, margin)
     skeleton = skeletonize(padded)
     width = crop.sum() / max(int(skeleton.sum()), 1)
-    if 0.6 * target <= width <= 2.2 * target:
+    if 0.6 * target <= width:
         # the ink itself, over the marks and a pixel around them: their anti-aliased edges stay
         near = ndimage.binary_dilation(padded, iterations=1)
         strength = np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin) * near

@@ -1,7 +1,7 @@
 """mnist-predict: classify your own pictures of handwritten digits with the trained NumPy and PyTorch models.
 
-    mnist-predict my-seven.jpg photo-of-a-three.png
-    mnist-predict --framework torch --top 5 --json digit.png
+    mnist-predict my-seven.jpg photo-of-a-three.png        # the CNN answers, in both frameworks
+    mnist-predict --arch all --framework torch --top 5 --json digit.png   # the CNN and the MLP, PyTorch only
     mnist-predict --show-preprocessed seen.png digit.png   # save the 28x28 image the models actually saw
     mnist-predict --serve                                  # a page at http://127.0.0.1:8000 to draw digits on
 
@@ -20,7 +20,7 @@ from PIL import Image
 from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS
-from mnist_numpy_vs_torch.recognition.classifier import Classifier
+from mnist_numpy_vs_torch.recognition.classifier import ARCHITECTURES, DEFAULT_ARCHITECTURE, Classifier
 from mnist_numpy_vs_torch.recognition.picture import load_digit
 
 
@@ -33,6 +33,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         prog="mnist-predict", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("images", nargs="*", type=Path, help="picture files (PNG, JPEG, BMP, GIF, ...)")
+    parser.add_argument(
+        "--arch",
+        choices=[*ARCHITECTURES, "all"],
+        help=f"which architecture answers (default: {DEFAULT_ARCHITECTURE}; with --serve, all, the CNN first)",
+    )
     parser.add_argument("--framework", choices=[*FRAMEWORKS, "both"], default="both")
     parser.add_argument("--seed", type=int, help="which seed's models (default: the first trained)")
     parser.add_argument("--top", type=int, default=3, metavar="K", help="how many probabilities to show (default 3)")
@@ -56,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     Returns the exit status: 1 if any picture failed."""
     args = parse_args(argv)
     frameworks = FRAMEWORKS if args.framework == "both" else (args.framework,)
-    classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top)
+    arch = args.arch or ("all" if args.serve else DEFAULT_ARCHITECTURE)
+    architectures = ARCHITECTURES if arch == "all" else (arch,)
+    classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top, architectures)
     if args.serve:
         from mnist_numpy_vs_torch.recognition import server  # the web server's libraries load only when serving
 
@@ -80,9 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         results.append(entry)
         if not args.json:
             print(path)
-            for framework, prediction in entry["predictions"].items():
-                shown = ", ".join(f"{t['digit']}: {t['probability']:.3f}" for t in prediction["top"])
-                print(f"  {framework:<6} seed {classifier.seed}: {prediction['digit']}   ({shown})")
+            for architecture, by_framework in entry["predictions"].items():
+                for framework, prediction in by_framework.items():
+                    shown = ", ".join(f"{t['digit']}: {t['probability']:.3f}" for t in prediction["top"])
+                    name = f"{architecture} {framework}"
+                    print(f"  {name:<10} seed {classifier.seed}: {prediction['digit']}   ({shown})")
     if args.json:
         print(json.dumps(results, indent=2))
     return 1 if failures else 0

@@ -1,6 +1,7 @@
-"""`mnist-predict --serve`: a page to draw or upload a digit on, and both frameworks' answers, live.
+"""`mnist-predict --serve`: a page to draw or upload a digit on, and the models' answers, live.
 
-    GET  /          the page (static/index.html): a canvas, a clear button, a photo picker / drop zone
+    GET  /          the page (static/index.html): a canvas, a clear button, a photo picker / drop zone, and a box
+                    for each model loaded (by default the CNN's two, with the MLP's beside them)
     POST /predict   a picture as the multipart form field `image` -> the JSON record `mnist-predict --json` gives
                     for one picture, with the 28x28 image the models saw as a PNG data URL in `preprocessed`
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import base64
 import email.parser
 import email.policy
+import html
 import io
+import json
 import logging
 from importlib import resources
 
@@ -99,6 +102,8 @@ def png_data_url(image: np.ndarray) -> str:
 def create_app(classifier: Classifier) -> FastAPI:
     app = FastAPI(title="MNIST: NumPy vs PyTorch", docs_url=None, redoc_url=None, openapi_url=None)
     page = resources.files("mnist_numpy_vs_torch.recognition").joinpath("static/index.html").read_text(encoding="utf-8")
+    models = {architecture: list(by_framework) for architecture, by_framework in classifier.predictors.items()}
+    page = page.replace("__MODELS__", html.escape(json.dumps(models), quote=True))
 
     @app.exception_handler(BadRequest)
     async def bad_request(_: Request, error: BadRequest) -> JSONResponse:
