@@ -41,3 +41,11 @@ def test_every_stage_lists_only_its_own_params_sections() -> None:
         framework = name.rsplit("-", 1)[1]
         other = "torch" if framework == "numpy" else "numpy"
         assert f"train_{framework}" in STAGES[name].params and f"train_{other}" not in STAGES[name].params
+
+
+def test_every_relative_link_in_the_readme_and_docs_resolves() -> None:
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        for target in re.findall(r"\]\(([^)#\s]+)\)", page.read_text()):
+            if "://" not in target:
+                assert (page.parent / target).exists(), f"{page.relative_to(ROOT)}: {target} does not exist"
