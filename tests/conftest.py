@@ -129,29 +129,71 @@ NOT_THE_PROJECT = tuple(
 )
 
 
+def checkout_is_reproduced(root: Path, env: dict[str, str]) -> bool:
+    """Whether `root` is a checkout whose one `dvc repro` is complete and current: what a newcomer has after the
+    README's first command. Its run-cache holds one run per stage at most (the tests of the remote's run-cache
+    count on that), and `dvc status` is clean."""
+    if os.environ.get("TESTS_REPRODUCE_AFRESH") or not (root / "models").is_dir():
+        return False
+    if len(list((root / ".dvc" / "cache" / "runs").glob("*/*/*"))) > len(ALL_STAGES):
+        return False
+    status = subprocess.run(
+        [sys.executable, "-m", "dvc", "status", "-q"], cwd=root, env=env, capture_output=True, timeout=120
+    )
+    return status.returncode == 0
+
+
 @pytest.fixture(scope="session")
 def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str, str]) -> Clone:
     """A fresh clone of the committed repository after `dvc repro`: what a newcomer has after the README's first
     command. Shared by the session; a test that changes anything works on `reproduced.copy(...)`.
 
-    In CI the checkout is itself such a clone, and .ci/run has just run `dvc repro` in it and checked the result;
-    $CI_REPRODUCED_LOG names that run's output. The tests then take a copy of the checkout (outputs and DVC cache
-    included) rather than train every seed a second time."""
+    When the checkout the tests run in is itself such a clone (the README's first command was run in it, or CI's
+    .ci/run, whose `dvc repro` output $CI_REPRODUCED_LOG names), the tests take a copy of it, outputs and DVC cache
+    included, rather than train every seed a second time. Otherwise (a developer's checkout with other runs in its
+    run-cache, or TESTS_REPRODUCE_AFRESH set), they clone and reproduce, about 10 minutes more."""
     destination = tmp_path_factory.mktemp("clone") / "repo"
     log = os.environ.get("CI_REPRODUCED_LOG")
-    if not log:
+    if log:
+        ran = stages_in(Path(log).read_text())
+        assert ran == ALL_STAGES, f"{log}: the checkout's dvc repro ran {sorted(ran)}, not every stage"
+        runs = list((ROOT / ".dvc" / "cache" / "runs").glob("*/*/*"))
+        assert len(runs) <= len(ALL_STAGES), (
+            f"CI_REPRODUCED_LOG is for a fresh clone that ran dvc repro once, as .ci/run does; {ROOT} holds "
+            f"{len(runs)} runs in its run-cache: unset it"
+        )
+    elif not checkout_is_reproduced(ROOT, clone_environment):
         clone = fresh_clone(ROOT, destination, clone_environment)
         assert clone.stages_run() == ALL_STAGES
         return clone
-    ran = stages_in(Path(log).read_text())
-    assert ran == ALL_STAGES, f"{log}: the checkout's dvc repro ran {sorted(ran)}, not every stage"
-    runs = list((ROOT / ".dvc" / "cache" / "runs").glob("*/*/*"))
-    assert len(runs) <= len(ALL_STAGES), (
-        f"CI_REPRODUCED_LOG is for a fresh clone that ran dvc repro once, as .ci/run does; {ROOT} holds "
-        f"{len(runs)} runs in its run-cache: unset it"
-    )
     clone = Clone(ROOT, clone_environment).copy(destination, leave_out=NOT_THE_PROJECT)
     assert clone.is_up_to_date(), "the checkout is not up to date after its dvc repro"
+    return clone
+
+
+SMALL = ROOT / "tests" / "small.yaml"
+
+
+def small_params(params_yaml: str) -> str:
+    """params.yaml with tests/small.yaml merged over it, key by key."""
+    params = yaml.safe_load(params_yaml)
+    for section, values in yaml.safe_load(SMALL.read_text()).items():
+        params[section].update(values)
+    return yaml.safe_dump(params, sort_keys=False)
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str, str]) -> Clone:
+    """A fresh clone with the small configuration (tests/small.yaml: 2 seeds, 1 epoch, narrow networks) reproduced
+    from scratch, every stage, and committed: what the tests of DVC's behaviour (reruns, locks, remotes, queues)
+    work on, in about a minute. A test that changes anything works on `small.copy(...)`."""
+    clone = fresh_clone(ROOT, tmp_path_factory.mktemp("small") / "repo", clone_environment)
+    params = clone.path / "params.yaml"
+    params.write_text(small_params(params.read_text()))
+    assert clone.stages_run() == ALL_STAGES
+    clone.run("git", "add", "-A")
+    clone.run("git", "commit", "-qm", "The small configuration, reproduced")
+    assert clone.is_up_to_date()
     return clone
 
 
@@ -224,3 +266,14 @@ def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
         text=True,
         timeout=600,
     )
+
+
+# What a test needs, as a marker, read from the fixtures it uses: `pytest -m browser`, `-m "not dvc"`, ...
+NEEDS = {"browser": "browser", "s3": "s3", "reproduced": "dvc", "small": "dvc", "server": "server"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for fixture, marker in NEEDS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)

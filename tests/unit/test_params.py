@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -75,8 +76,9 @@ def test_a_missing_key_is_named() -> None:
 
 def test_every_stage_refuses_bad_params_before_work(tmp_path: Path) -> None:
     write_params(tmp_path, yaml.safe_dump(changed("mlp.lr", "1e-3")))
-    for stage in STAGES:
-        result = run_stage(tmp_path, stage)
+    with ThreadPoolExecutor(4) as pool:  # each is a process that mostly imports: side by side
+        results = dict(zip(STAGES, pool.map(lambda stage: run_stage(tmp_path, stage), STAGES)))
+    for stage, result in results.items():
         assert result.returncode == 1, stage
         assert result.stderr.startswith("error: mlp.lr: expected a number > 0, got the string '1e-3'"), stage
         assert len(result.stderr.strip().splitlines()) == 1

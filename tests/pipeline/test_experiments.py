@@ -1,5 +1,5 @@
 """Sweeps with DVC's experiment queue, on one machine and across two that share a Git remote and an S3 remote; and
-the experiments table the README shows."""
+the experiments table docs/operations.md shows. On `small`, the small configuration (tests/small.yaml)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ pytestmark = pytest.mark.slow
 
 # one seed, one epoch of each architecture, a narrow CNN: seconds per experiment
 TINY = ["-S", "train.seeds=[0]", "-S", "mlp.epochs=1", "-S", "cnn.epochs=1", "-S", "cnn.channels=[4,8]"]
-TABLE = ["--only-changed", "--keep", r"(mlp|cnn)\.(numpy|torch|diff|verdict)|cnn_vs_mlp", "--drop", ".*/"]  # README's
+# the table docs/operations.md shows
+TABLE = ["--only-changed", "--keep", r"(mlp|cnn)\.(numpy|torch|diff|verdict)|cnn_vs_mlp", "--drop", ".*/"]
 
 
 def experiments(clone: Clone) -> dict[str, dict]:
@@ -54,18 +55,18 @@ def wait_for_queue(clone: Clone, timeout: float = 900) -> str:
     raise AssertionError(f"the queue did not finish in {timeout} s:\n{status}")
 
 
-def test_the_readme_table_fits_a_screen_in_a_fresh_clone(reproduced: Clone) -> None:
-    columns = table_columns(reproduced, *TABLE)
+def test_the_readme_table_fits_a_screen_in_a_fresh_clone(small: Clone) -> None:
+    columns = table_columns(small, *TABLE)
     assert len(columns) <= 30, columns
     assert {"mlp.numpy.test_acc", "cnn.diff.test_acc_lo", "cnn.verdict.test_loss", "cnn_vs_mlp.torch.test_acc"} <= set(
         columns
     )
-    plain = table_columns(reproduced)
+    plain = table_columns(small)
     assert not any(".seeds." in c or ".recall." in c for c in plain), "per-seed and per-class figures are not metrics"
 
 
-def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clone, tmp_path: Path) -> None:
-    clone = reproduced.copy(tmp_path / "repo")
+def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(small: Clone, tmp_path: Path) -> None:
+    clone = small.copy(tmp_path / "repo")
     clone.run("dvc", "exp", "run", "--queue", "-S", "mlp.lr=0.05,0.2", *TINY)
     clone.run("dvc", "queue", "start", "-j", "2")
     status = wait_for_queue(clone)
@@ -88,10 +89,10 @@ def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(reproduced: Clo
     assert f"lr: {found[best]['params']['mlp']['lr']}" in (clone.path / "params.yaml").read_text()
 
 
-def test_two_machines_split_a_sweep_and_a_third_compares_both(reproduced: Clone, s3: S3Server, tmp_path: Path) -> None:
+def test_two_machines_split_a_sweep_and_a_third_compares_both(small: Clone, s3: S3Server, tmp_path: Path) -> None:
     """The README's "Scaling out": a bare Git remote and an S3 remote shared by every machine."""
     origin = tmp_path / "origin.git"
-    first = reproduced.copy(tmp_path / "first")
+    first = small.copy(tmp_path / "first")
     first.run("git", "init", "-q", "--bare", "-b", "main", str(origin))
     first.run("git", "remote", "set-url", "origin", str(origin))  # the team's Git server
     first.run("dvc", "remote", "add", "-d", "store", f"s3://{s3.create_bucket('team')}/cache")

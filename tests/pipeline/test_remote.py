@@ -29,9 +29,9 @@ def use_remote(clone: Clone, s3: S3Server, bucket: str) -> Clone:
 
 
 @pytest.fixture(scope="module")
-def pushed(reproduced: Clone, s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Clone:
+def pushed(small: Clone, s3: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Clone:
     """A reproduced clone whose outputs and run-cache were pushed to the bucket `shared`."""
-    clone = use_remote(reproduced.copy(tmp_path_factory.mktemp("pushed") / "repo"), s3, s3.create_bucket("shared"))
+    clone = use_remote(small.copy(tmp_path_factory.mktemp("pushed") / "repo"), s3, s3.create_bucket("shared"))
     clone.run("dvc", "push", "--run-cache")
     return clone
 
@@ -109,10 +109,8 @@ def test_a_missing_bucket_is_one_error_line(pushed: Clone, s3: S3Server) -> None
     assert pushed.is_up_to_date()
 
 
-def test_a_push_cut_off_by_the_server_completes_on_the_second_push(
-    reproduced: Clone, s3: S3Server, tmp_path: Path
-) -> None:
-    clone = use_remote(reproduced.copy(tmp_path / "repo"), s3, s3.create_bucket("interrupted"))
+def test_a_push_cut_off_by_the_server_completes_on_the_second_push(small: Clone, s3: S3Server, tmp_path: Path) -> None:
+    clone = use_remote(small.copy(tmp_path / "repo"), s3, s3.create_bucket("interrupted"))
     push = subprocess.Popen(
         [sys.executable, "-m", "dvc", "push", "-j", "1"],
         cwd=clone.path,

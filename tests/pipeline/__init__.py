@@ -1,0 +1,2 @@
+"""The pipeline as DVC runs it: dependencies, reproducibility, experiments, remotes, the report, plots, CI, the
+README."""
