@@ -179,7 +179,7 @@ def small_params(params_yaml: str) -> str:
     params = yaml.safe_load(params_yaml)
     for section, values in yaml.safe_load(SMALL.read_text()).items():
         params[section].update(values)
-    return yaml.safe_dump(params, sort_keys=False)
+    return yaml.safe_dump(params, sort_keys=False, default_flow_style=None)
 
 
 @pytest.fixture(scope="session")
