@@ -129,13 +129,18 @@ NOT_THE_PROJECT = tuple(
 )
 
 
+def run_cache_size(root: Path) -> int:
+    """How many runs DVC's run-cache in `root` remembers."""
+    return len(list((root / ".dvc" / "cache" / "runs").glob("*/*/*")))
+
+
 def checkout_is_reproduced(root: Path, env: dict[str, str]) -> bool:
     """Whether `root` is a checkout whose one `dvc repro` is complete and current: what a newcomer has after the
     README's first command. Its run-cache holds one run per stage at most (the tests of the remote's run-cache
     count on that), and `dvc status` is clean."""
     if os.environ.get("TESTS_REPRODUCE_AFRESH") or not (root / "models").is_dir():
         return False
-    if len(list((root / ".dvc" / "cache" / "runs").glob("*/*/*"))) > len(ALL_STAGES):
+    if run_cache_size(root) > len(ALL_STAGES):
         return False
     status = subprocess.run(
         [sys.executable, "-m", "dvc", "status", "-q"], cwd=root, env=env, capture_output=True, timeout=120
@@ -157,10 +162,10 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict
     if log:
         ran = stages_in(Path(log).read_text())
         assert ran == ALL_STAGES, f"{log}: the checkout's dvc repro ran {sorted(ran)}, not every stage"
-        runs = list((ROOT / ".dvc" / "cache" / "runs").glob("*/*/*"))
-        assert len(runs) <= len(ALL_STAGES), (
+        runs = run_cache_size(ROOT)
+        assert runs <= len(ALL_STAGES), (
             f"CI_REPRODUCED_LOG is for a fresh clone that ran dvc repro once, as .ci/run does; {ROOT} holds "
-            f"{len(runs)} runs in its run-cache: unset it"
+            f"{runs} runs in its run-cache: unset it"
         )
     elif not checkout_is_reproduced(ROOT, clone_environment):
         clone = fresh_clone(ROOT, destination, clone_environment)

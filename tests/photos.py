@@ -73,10 +73,15 @@ def _disc(radius: float) -> np.ndarray:
     return ys**2 + xs**2 <= radius**2
 
 
+def as_image(pixels: np.ndarray) -> Image.Image:
+    """Float RGB in 0..1 -> an 8-bit Pillow image."""
+    return Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+
+
 def out_of_focus(pixels: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
     """A Gaussian blur of 1-7% of the digit's size `side`, as a lens focused off the paper gives (Pillow's, whose
     time does not grow with the radius)."""
-    image = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    image = as_image(pixels)
     blurred = image.filter(ImageFilter.GaussianBlur(side * rng.uniform(0.01, 0.07)))
     return np.asarray(blurred, np.float32) / 255
 
@@ -85,7 +90,7 @@ def low_resolution(pixels: np.ndarray, side: int, rng: np.random.Generator) -> n
     """The picture scanned so coarsely that the digit is 8-16 pixels across, then enlarged back (bicubic)."""
     height, width = pixels.shape[:2]
     scale = rng.uniform(8, 16) / side
-    image = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    image = as_image(pixels)
     small = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
     return np.asarray(small.resize((width, height), Image.Resampling.BICUBIC), np.float32) / 255
 
@@ -146,7 +151,7 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
     if conditions.low_resolution:
         pixels = low_resolution(pixels, side, rng)
     pixels = pixels + rng.normal(0, 0.012, (height, width, 3)).astype(np.float32)
-    photo = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
+    photo = as_image(pixels)
     exif = Image.Exif()
     if conditions.rotated:
         orientation = [3, 6, 8][int(rng.integers(0, 3))]

@@ -3,7 +3,8 @@
     GET  /          the page (static/index.html): a canvas, a clear button, a photo picker / drop zone, and a box
                     for each model loaded (by default the CNN's two, with the MLP's beside them)
     POST /predict   a picture as the multipart form field `image` -> the JSON record `mnist-predict --json` gives
-                    for one picture, with the 28x28 image the models saw as a PNG data URL in `preprocessed`
+                    for one picture with the same --arch (--serve's default: all), with the 28x28 image the models
+                    saw as a PNG data URL in `preprocessed`
 
 Bad input is a 4xx answer {"error": "<one line>"}, the line the command gives; a body over MAX_BODY_BYTES is 413.
 Pictures are decoded in memory: nothing is written to disk. The models load once, when the server starts.
