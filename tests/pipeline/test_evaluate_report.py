@@ -1,11 +1,10 @@
-"""evaluate and report on small real models: metrics agree with an independent recomputation, and the report's
-table and images are all there."""
+"""evaluate and report on small real models (`small`: the small configuration, reproduced by DVC): metrics agree
+with an independent recomputation, and the report's table and images are all there."""
 
 from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,25 +15,19 @@ import torch
 import yaml
 
 from mnist_numpy_vs_torch.data import dataset
-from tests.conftest import ROOT, TRAINERS, run_stage, stage_command, write_params
+from mnist_numpy_vs_torch.reporting.text import speed_lines
+from tests.clones import Clone
+from tests.conftest import ROOT, SMALL, run_stage, stage_command, write_params
 
-SEEDS = [0, 1]
+CONFIGURATION = yaml.safe_load(SMALL.read_text())
+SEEDS = CONFIGURATION["train"]["seeds"]
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
-    """A directory laid out like the repository after the pipeline's stages ran there, with small fast models."""
-    root = tmp_path_factory.mktemp("project")
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["mlp"] |= {"hidden": [24], "epochs": 2, "batch_size": 256}
-    params["cnn"] |= {"channels": [4, 8], "epochs": 1, "batch_size": 256}
-    params["train"]["seeds"] = SEEDS
-    write_params(root, yaml.safe_dump(params))
-    shutil.copytree(prepared_dir, root / "data" / "prepared")
-    for stage in [*TRAINERS["mlp"], *TRAINERS["cnn"], "evaluate", "report"]:
-        result = run_stage(root, stage)
-        assert result.returncode == 0, result.stderr
-    return root
+def project(small: Clone) -> Path:
+    """The repository after `dvc repro` of the small configuration (tests/small.yaml: 2 seeds, 1 epoch, narrow
+    networks): every stage's outputs, from small fast models. Read only; a test that changes anything copies it."""
+    return small.path
 
 
 def independent_scores(root: Path, framework: str, seed: int) -> tuple[float, float, np.ndarray]:
@@ -117,7 +110,8 @@ def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(projec
             assert {spec["x"], column} <= set(header), file
     loss = (project / "metrics" / "loss.tsv").read_text().splitlines()
     assert loss[0] == "epoch\tarchitecture\tframework\tdata\tloss"
-    assert len(loss) == 1 + (2 + 1) * 2 * 2  # (MLP's epochs + CNN's) x frameworks x (training, validation)
+    epochs = CONFIGURATION["mlp"]["epochs"] + CONFIGURATION["cnn"]["epochs"]
+    assert len(loss) == 1 + epochs * 2 * 2  # (MLP's epochs + CNN's) x frameworks x (training, validation)
     assert all(float(row.split("\t")[4]) > 0 for row in loss[1:]), "a log-scale axis needs positive values"
 
 
@@ -143,7 +137,7 @@ def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path
 @pytest.mark.slow
 def test_report_has_the_table_and_links_only_to_images_that_exist(project: Path) -> None:
     report = (project / "report" / "README.md").read_text()
-    assert "| test accuracy (%) |" in report and "| parameters | 19,090 |" in report
+    assert "| test accuracy (%) |" in report and "| parameters | 50,890 |" in report  # 784 x 64 + 64, 64 x 10 + 10
     assert "| parameters | 2,202 |" in report  # the small CNN: 4 x 25 + 4, 8 x 4 x 25 + 8, 8 x 4 x 4 x 10 + 10
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", report)
     assert len(links) == 2 * 5  # per architecture: paired differences, curves, confusion, errors, first layer
@@ -199,13 +193,18 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
         table = report.split(f"\n## {name}:", 1)[1].split("\n## ", 1)[0]
         assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
     assert "for the MLP on 2026-11-25, for the CNN on 2026-12-02: each before any result" in report
-    assert "## Speed" in report and "benchmarks/results.json" not in report  # no benchmark file in this project
+    speed = report.split("\n## Speed\n", 1)[1].split("\n## ", 1)[0]
+    for race in json.loads((project / "benchmarks" / "results.json").read_text())["epochs"]:
+        assert f"- {race['model']}, batch {race['batch_size']}: {race['numpy_over_torch']:.2f} (rounds " in speed
+
+
+def test_without_a_recorded_benchmark_the_report_says_nothing_about_speed() -> None:
+    assert "says nothing about which framework is faster" in "\n".join(speed_lines(None))
 
 
 @pytest.mark.slow
-def test_a_rule_moved_after_registration_is_reported_as_such(project: Path, tmp_path: Path) -> None:
-    moved = tmp_path / "moved"
-    shutil.copytree(project, moved, symlinks=True)
+def test_a_rule_moved_after_registration_is_reported_as_such(small: Clone, tmp_path: Path) -> None:
+    moved = small.copy(tmp_path / "moved").path
     params = yaml.safe_load((moved / "params.yaml").read_text())
     params["evaluate"]["margins"]["test_accuracy"] = 0.005
     write_params(moved, yaml.safe_dump(params))
@@ -217,14 +216,10 @@ def test_a_rule_moved_after_registration_is_reported_as_such(project: Path, tmp_
 
 
 @pytest.mark.slow
-def test_dvc_plots_show_renders_every_declared_plot(project: Path) -> None:
+def test_dvc_plots_show_renders_every_declared_plot(project: Path, tmp_path: Path) -> None:
     """The top-level plots of dvc.yaml, drawn by DVC itself from the evaluate stage's files with the project's
     templates (.dvc/plots)."""
     plots = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
-    (project / "dvc.yaml").write_text(yaml.safe_dump({"plots": plots}, sort_keys=False))
-    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
-    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=project, check=True)
-    shutil.copytree(ROOT / ".dvc" / "plots", project / ".dvc" / "plots")
     result = subprocess.run(
         [sys.executable, "-m", "dvc", "plots", "show", "--json"], cwd=project, capture_output=True, text=True
     )
@@ -236,9 +231,12 @@ def test_dvc_plots_show_renders_every_declared_plot(project: Path) -> None:
         spec = entries[0]["content"]
         assert spec["data"]["values"], name
     html = subprocess.run(
-        [sys.executable, "-m", "dvc", "plots", "show", "-o", "plots-html"], cwd=project, capture_output=True, text=True
+        [sys.executable, "-m", "dvc", "plots", "show", "-o", str(tmp_path / "html")],
+        cwd=project,
+        capture_output=True,
+        text=True,
     )
-    assert html.returncode == 0 and (project / "plots-html" / "index.html").is_file()
+    assert html.returncode == 0 and (tmp_path / "html" / "index.html").is_file()
 
 
 def test_dvc_metrics_diff_shows_a_changed_accuracy(tmp_path: Path) -> None:
