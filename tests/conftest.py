@@ -202,26 +202,11 @@ def small(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str,
     return clone
 
 
-WORKSPACE_EPOCHS = {"mlp": 4, "cnn": 2}
-
-
 @pytest.fixture(scope="session")
-def workspace(tmp_path_factory: pytest.TempPathFactory, prepared_dir: Path) -> Path:
-    """A directory with models/ and data/prepared/ as `dvc repro` leaves them: both architectures in both
-    frameworks, seed 0 only, trained by the real stage commands for fewer epochs (the MLP 4, the CNN 2). What
-    `mnist-predict` and its web page read."""
-    root = tmp_path_factory.mktemp("workspace")
-    params = yaml.safe_load((ROOT / "params.yaml").read_text())
-    params["train"]["seeds"] = [0]
-    params["mlp"]["epochs"] = WORKSPACE_EPOCHS["mlp"]
-    params["cnn"]["epochs"] = WORKSPACE_EPOCHS["cnn"]
-    write_params(root, yaml.safe_dump(params))
-    (root / "data").mkdir()
-    (root / "data" / "prepared").symlink_to(prepared_dir)
-    for stage in (*TRAINERS["mlp"], *TRAINERS["cnn"]):
-        result = run_stage(root, stage)
-        assert result.returncode == 0, result.stderr
-    return root
+def workspace(reproduced: Clone) -> Path:
+    """What `mnist-predict` and its web page read: models/ and data/prepared/ as the README's first command leaves
+    them, the committed configuration's models (both architectures, both frameworks, every seed). Read only."""
+    return reproduced.path
 
 
 SYSTEM_CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -262,11 +247,12 @@ def s3() -> Iterator[object]:
     server.stop()
 
 
-def predict(workspace: Path, *args: str) -> subprocess.CompletedProcess:
-    """`mnist-predict ARGS` run in `workspace`, as a user runs it."""
+def predict(workspace: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    """`mnist-predict ARGS` run in `workspace`, as a user runs it, with `env` added to the environment."""
     return subprocess.run(
         [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", *args],
         cwd=workspace,
+        env=os.environ | (env or {}),
         capture_output=True,
         text=True,
         timeout=600,

@@ -107,7 +107,7 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
         ink = ink * rng.uniform(0.4, 0.7)
     top = int(rng.integers(side // 4, height - side - side // 4))
     left = int(rng.integers(side // 4, width - side - side // 4))
-    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    ys, xs = np.arange(height, dtype=np.float32)[:, None], np.arange(width, dtype=np.float32)[None, :]  # broadcast
 
     light = np.full((height, width), rng.uniform(0.9, 1.0), np.float32)
     angle = rng.uniform(0, 2 * np.pi)
