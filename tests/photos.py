@@ -119,7 +119,8 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
     else:
         light *= 1 + 0.08 * ramp
     paper = np.array([0.95, 0.94, 0.9] if not conditions.inverted else [0.12, 0.16, 0.14], np.float32)
-    reflectance = np.broadcast_to(paper, (height, width, 3)).copy()
+    reflectance = np.empty((height, width, 3), np.float32)
+    reflectance[...] = paper
 
     if conditions.ruled:
         image = Image.new("L", (width, height), 0)
@@ -150,7 +151,7 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
         pixels = out_of_focus(pixels, side, rng)
     if conditions.low_resolution:
         pixels = low_resolution(pixels, side, rng)
-    pixels = pixels + rng.normal(0, 0.012, (height, width, 3)).astype(np.float32)
+    pixels += 0.012 * rng.standard_normal((height, width, 3), dtype=np.float32)  # sensor noise
     photo = as_image(pixels)
     exif = Image.Exif()
     if conditions.rotated:

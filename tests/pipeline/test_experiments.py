@@ -4,11 +4,13 @@ the experiments table docs/operations.md shows. On `small`, the small configurat
 from __future__ import annotations
 
 import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+import yaml
 
 from mnist_numpy_vs_torch.machine import available_cores
 from tests.clones import Clone, fresh_clone
@@ -64,7 +66,9 @@ def test_the_readme_table_fits_a_screen_in_a_fresh_clone(small: Clone) -> None:
     assert not any(".seeds." in c or ".recall." in c for c in plain), "per-seed and per-class figures are not metrics"
 
 
-def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(small: Clone, tmp_path: Path) -> None:
+def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied_and_diffs_against_the_commit(
+    small: Clone, tmp_path: Path
+) -> None:
     clone = small.copy(tmp_path / "repo")
     clone.run("dvc", "exp", "run", "--queue", "-S", "mlp.lr=0.05,0.2")  # reruns the MLP's stages, not the CNN's
     clone.run("dvc", "queue", "start", "-j", "2")
@@ -81,10 +85,26 @@ def test_a_queued_sweep_shares_the_cores_and_the_best_is_applied(small: Clone, t
     assert "mlp.lr" in columns and len(columns) <= 30, columns
 
     best = max(found, key=lambda name: found[name]["summary"]["mlp"]["numpy"]["test_acc"])
+    lr = found[best]["params"]["mlp"]["lr"]
     clone.run("dvc", "exp", "apply", best)
     applied = json.loads((clone.path / "metrics" / "summary.json").read_text())
-    assert without_nulls(applied) == found[best]["summary"]  # one seed has no interval; `exp show` drops nulls
-    assert f"lr: {found[best]['params']['mlp']['lr']}" in (clone.path / "params.yaml").read_text()
+    assert without_nulls(applied) == found[best]["summary"]  # `exp show` leaves out null figures
+    assert f"lr: {lr}" in (clone.path / "params.yaml").read_text()
+
+    # committed, the diffs against the commit before show the change and only it
+    clone.run("git", "add", "-A")
+    clone.run("git", "commit", "-qm", f"mlp.lr {lr}, the best of the sweep")
+    metrics_diff = clone.run("dvc", "metrics", "diff", "HEAD~1", "HEAD", "--md").stdout
+    assert re.search(r"mlp\.numpy\.test_acc\s*\|\s*0\.9\d*\s*\|\s*0\.9\d*\s*\|\s*-?0\.\d+", metrics_diff), metrics_diff
+    assert "cnn.numpy.test_acc" not in metrics_diff, "the CNN's figures did not move"
+    params_diff = clone.run("dvc", "params", "diff", "HEAD~1", "HEAD", "--md").stdout
+    was = yaml.safe_load(clone.run("git", "show", "HEAD~1:params.yaml").stdout)["mlp"]["lr"]
+    assert re.search(rf"mlp\.lr\s*\|\s*{was}\s*\|\s*{lr}\s*\|", params_diff), params_diff
+    plots = json.loads(clone.run("dvc", "plots", "diff", "HEAD~1", "HEAD", "--json").stdout)
+    declared = yaml.safe_load(clone.committed("dvc.yaml"))["plots"]
+    assert "errors" not in plots and len(plots["data"]) == len(declared)
+    curves = plots["data"]["Validation accuracy per epoch, mean over seeds"][0]
+    assert len(curves["revisions"]) == 2
 
 
 def test_two_machines_split_a_sweep_and_a_third_compares_both(small: Clone, s3: S3Server, tmp_path: Path) -> None:
