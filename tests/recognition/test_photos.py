@@ -41,9 +41,9 @@ CONDITIONS = {  # name: (conditions, floor on accuracy for each framework, most 
     # soft pictures: out of focus, scanned coarsely, gray ink, a blurred marker
     "out of focus, pen": (Conditions(blur=True), 0.9, 0),  # 0.925 / 0.925
     "out of focus, MNIST strokes": (Conditions(pen=False, blur=True), 0.975, 0),  # 1.000 / 1.000
-    "low resolution, pen": (Conditions(low_resolution=True), 0.925, 0),  # 0.950 / 0.950
-    "soft gray ink": (Conditions(soft=True), 0.95, 0),  # 0.975 / 0.975
-    "soft gray ink, out of focus": (Conditions(soft=True, blur=True), 0.925, 0),  # 0.950 / 0.950
+    "low resolution, pen": (Conditions(low_resolution=True), 0.95, 0),  # 0.975 / 0.975
+    "soft gray ink": (Conditions(soft=True), 0.925, 0),  # 0.950 / 0.975
+    "soft gray ink, out of focus": (Conditions(soft=True, blur=True), 0.9, 0),  # 0.950 / 0.925
     "soft gray ink, low resolution, MNIST strokes": (
         Conditions(pen=False, soft=True, low_resolution=True),
         0.975,
@@ -53,8 +53,8 @@ CONDITIONS = {  # name: (conditions, floor on accuracy for each framework, most 
         Conditions(pen=False, blur=True, low_resolution=True),
         0.925,
         0,
-    ),  # 0.950 / 0.950
-    "thick marker, out of focus": (Conditions(pen=False, thick=True, blur=True), 0.925, 0),  # 0.950 / 0.950
+    ),  # 0.950 / 0.975
+    "thick marker, out of focus": (Conditions(pen=False, thick=True, blur=True), 0.95, 0),  # 0.975 / 0.975
 }
 
 
