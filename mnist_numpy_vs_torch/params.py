@@ -45,6 +45,7 @@ class DownloadParams:
 class ParseParams:
     val_size: Annotated[int, integer(minimum=1)]
     seed: Annotated[int, integer(minimum=0)]
+    train_size: Annotated[int | str, integer_or("all")]  # all, or a stratified subset of the rest for quick runs
 
 
 @dataclass(frozen=True)
@@ -182,12 +183,20 @@ def _looks_numeric(text: str) -> bool:
     return True
 
 
-def threads(key: str, value: Any) -> int | str:
-    if value == "auto":
+def integer_or(word: str) -> Check:
+    """A positive integer, or `word` (auto, all) for the default that a number would replace."""
+
+    def check(key: str, value: Any) -> int | str:
+        if value == word:
+            return value
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ParamsError(f"{key}: expected an integer >= 1 or {word}, got {value!r}")
         return value
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ParamsError(f"{key}: expected an integer >= 1 or auto, got {value!r}")
-    return value
+
+    return check
+
+
+threads = integer_or("auto")
 
 
 def choice(*options: str) -> Check:
@@ -273,6 +282,12 @@ def _check_across_keys(params: Params) -> None:
     if params.parse.val_size >= TRAIN_COUNT:
         raise ParamsError(
             f"parse.val_size: expected fewer than the {TRAIN_COUNT} training images, got {params.parse.val_size}"
+        )
+    rest = TRAIN_COUNT - params.parse.val_size
+    if params.parse.train_size != "all" and params.parse.train_size > rest:
+        raise ParamsError(
+            f"parse.train_size: expected at most the {rest} training images left after parse.val_size, or all; "
+            f"got {params.parse.train_size}"
         )
     for name, recipe in recipes(params).items():
         if recipe.lr_min > recipe.lr:

@@ -18,7 +18,8 @@ def main() -> None:
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
     parse = params.for_stage("parse").parse
-    splits = dataset.prepare(args.raw_dir, parse.val_size, parse.seed)
+    train_size = None if parse.train_size == "all" else parse.train_size
+    splits = dataset.prepare(args.raw_dir, parse.val_size, parse.seed, train_size)
     facts = dataset.facts(splits)
     dataset.save(args.out_dir, splits, facts)
     log.info("wrote %s: %s", args.out_dir, facts["counts"])

@@ -65,8 +65,9 @@ def stratified_split(labels: np.ndarray, val_size: int, seed: int) -> tuple[np.n
     return np.flatnonzero(~is_val), np.sort(val)
 
 
-def prepare(raw_dir: Path, val_size: int, seed: int) -> dict[str, Split]:
-    """The three splits: val carved from MNIST's training set (stratified, seeded), test as published."""
+def prepare(raw_dir: Path, val_size: int, seed: int, train_size: int | None = None) -> dict[str, Split]:
+    """The three splits: val carved from MNIST's training set (stratified, seeded), test as published; train is the
+    rest, or `train_size` of it (stratified, seeded) for quick runs."""
     train_images = idx.read_images(raw_dir / TRAIN_IMAGES)
     train_labels = idx.read_labels(raw_dir / TRAIN_LABELS)
     test_images = idx.read_images(raw_dir / TEST_IMAGES)
@@ -77,6 +78,9 @@ def prepare(raw_dir: Path, val_size: int, seed: int) -> dict[str, Split]:
     if val_size >= len(train_labels):
         raise IdxFormatError(f"parse.val_size {val_size} is not below the {len(train_labels)} training images")
     train_index, val_index = stratified_split(train_labels, val_size, seed)
+    if train_size is not None and train_size < len(train_index):
+        _, kept = stratified_split(train_labels[train_index], train_size, seed)
+        train_index = train_index[kept]
     return {
         "train": Split(train_images[train_index], train_labels[train_index]),
         "val": Split(train_images[val_index], train_labels[val_index]),

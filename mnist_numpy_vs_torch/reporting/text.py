@@ -368,6 +368,11 @@ def markdown(
         f"- Seeds: {', '.join(map(str, train.seeds))}. Validation: {params.parse.val_size} images carved "
         "from the training set, stratified; the test set is used for nothing but this report.",
         *(
+            [f"- Training on a stratified subset of {params.parse.train_size:,} of the images left (parse.train_size)."]
+            if params.parse.train_size != "all"
+            else []
+        ),
+        *(
             f"- {NAMES[a]}, {LABELS[f]}: {runs[a][f]['framework']}, BLAS {runs[a][f]['blas']}, "
             f"{runs[a][f]['device']}, {runs[a][f]['threads']} threads."
             for a in architectures

@@ -51,6 +51,22 @@ def test_validation_split_is_stratified_disjoint_and_seeded() -> None:
     assert not np.array_equal(val, dataset.stratified_split(labels, 500, seed=4)[1])
 
 
+def test_a_training_subset_is_stratified_seeded_and_leaves_validation_and_test_alone(raw_dir: Path) -> None:
+    full = dataset.prepare(raw_dir, val_size=5000, seed=0)
+    subset = dataset.prepare(raw_dir, val_size=5000, seed=0, train_size=1000)
+    assert len(subset["train"]) == 1000
+    for name in ("val", "test"):
+        assert np.array_equal(subset[name].images, full[name].images)
+    expected = 1000 * np.bincount(full["train"].labels, minlength=10) / len(full["train"])
+    assert np.abs(np.bincount(subset["train"].labels, minlength=10) - expected).max() < 1
+    kept = {image.tobytes() for image in full["train"].images}
+    assert all(image.tobytes() in kept for image in subset["train"].images), "drawn from the training split"
+    again = dataset.prepare(raw_dir, val_size=5000, seed=0, train_size=1000)
+    assert np.array_equal(again["train"].images, subset["train"].images)
+    everything = dataset.prepare(raw_dir, val_size=5000, seed=0, train_size=55000)
+    assert np.array_equal(everything["train"].images, full["train"].images)
+
+
 def test_normalise_uses_the_training_statistics() -> None:
     images = np.array([[[0] * 28] * 28, [[255] * 28] * 28], dtype=np.uint8)
     x = dataset.normalise(images, mean=0.5, std=0.25)
