@@ -156,7 +156,7 @@ def reproduced(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict
     When the checkout the tests run in is itself such a clone (the README's first command was run in it, or CI's
     .ci/run, whose `dvc repro` output $CI_REPRODUCED_LOG names), the tests take a copy of it, outputs and DVC cache
     included, rather than train every seed a second time. Otherwise (a developer's checkout with other runs in its
-    run-cache, or TESTS_REPRODUCE_AFRESH set), they clone and reproduce, about 10 minutes more."""
+    run-cache, or TESTS_REPRODUCE_AFRESH set), they clone and reproduce, about 6 minutes more."""
     destination = tmp_path_factory.mktemp("clone") / "repo"
     log = os.environ.get("CI_REPRODUCED_LOG")
     if log:
