@@ -190,9 +190,8 @@ def small_params(params_yaml: str) -> str:
 @pytest.fixture(scope="session")
 def small(tmp_path_factory: pytest.TempPathFactory, clone_environment: dict[str, str]) -> Clone:
     """A fresh clone with the small configuration (tests/small.yaml: 10,000 training images, 2 seeds, 1 epoch, narrow
-    networks) reproduced
-    from scratch, every stage, and committed: what the tests of DVC's behaviour (reruns, locks, remotes, queues)
-    work on, in about a minute. A test that changes anything works on `small.copy(...)`."""
+    networks) reproduced from scratch, every stage, and committed: what the tests of DVC's behaviour (reruns, locks,
+    remotes, queues) work on, in about half a minute. A test that changes anything works on `small.copy(...)`."""
     clone = fresh_clone(ROOT, tmp_path_factory.mktemp("small") / "repo", clone_environment)
     params = clone.path / "params.yaml"
     params.write_text(small_params(params.read_text()))

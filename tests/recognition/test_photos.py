@@ -4,8 +4,8 @@ pictures among good ones.
 
 The default model answers: the CNN, in both frameworks, seed 0. The floors sit one picture (of 40) below the lower of
 the two frameworks' accuracies measured with the committed configuration's models (the CNN trained for 3 epochs) on
-these seeds (written beside each, NumPy / PyTorch), so a real regression fails them; two conditions kept higher floors
-set with earlier models, and sit on them. A refused picture counts as wrong, and none may be refused.
+these seeds (written beside each, NumPy / PyTorch), so a real regression fails them; ruled paper keeps the higher
+floor set with earlier models, and sits on it. A refused picture counts as wrong, and none may be refused.
 """
 
 from __future__ import annotations
