@@ -63,9 +63,9 @@ def fifty_steps_both_ways(
     weights, seed 0, on the first real batches of the epoch: models/numpy_optim.py's in NumPy (`numpy_recipe`'s, to
     pit a different one against torch's), torch.optim's in PyTorch."""
     recipe = recipe or ARCHITECTURES[architecture][0]
-    numpy_losses, numpy_model, layers = fifty_numpy_steps(architecture, data, lrs, dtype, numpy_recipe or recipe)
+    x, y = data.x.astype(dtype, copy=False), data.y
+    numpy_losses, numpy_model, layers = fifty_numpy_steps(architecture, x, y, lrs, numpy_recipe or recipe)
     torch_module = ARCHITECTURES[architecture][3]
-    x, y = data.x.astype(dtype), data.y
     torch_steps.configure(threads=1, seed=0)
     torch_model = torch_module.from_layers(layers)
     torch_losses = torch_steps.TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe)).train_epoch(
@@ -75,14 +75,14 @@ def fifty_steps_both_ways(
 
 
 def fifty_numpy_steps(
-    architecture: str, data: dataset.Inputs, lrs: np.ndarray, dtype: type, recipe: Recipe
+    architecture: str, x: np.ndarray, y: np.ndarray, lrs: np.ndarray, recipe: Recipe
 ) -> tuple[np.ndarray, object, list]:
-    """The NumPy half of fifty_steps_both_ways: its losses, its model and the initial layers both start from."""
+    """The NumPy half of fifty_steps_both_ways, in x's dtype: its losses, its model and the initial layers both
+    start from."""
     default, initial, numpy_module, _ = ARCHITECTURES[architecture]
-    batch_size = recipe.batch_size
+    batch_size, dtype = recipe.batch_size, x.dtype
     layers = [(w.astype(dtype), b.astype(dtype)) for w, b in initial(default)]
-    order = batches.epoch_order(len(data.y), seed=0, epoch=0)
-    x, y = data.x.astype(dtype), data.y
+    order = batches.epoch_order(len(y), seed=0, epoch=0)
     numpy_model = (NumpyMLP if architecture == "mlp" else cnn_numpy.NumpyCNN)(layers)
     optimizer = numpy_optim.optimizer(*numpy_model.parameters(), recipe)
     backprop = numpy_module.Backprop(numpy_model, batch_size)
@@ -193,7 +193,7 @@ def test_fifty_adam_steps_in_float32_stay_within_1e_5_of_float64(
         *_, numpy_model, torch_model, layers = fifty_steps_both_ways(architecture, data, lrs, np.float32, recipe)
         assert largest_parameter_difference(architecture, numpy_model, torch_model) < 1e-5
     else:
-        _, numpy_model, layers = fifty_numpy_steps(architecture, data, lrs, np.float32, recipe)
+        _, numpy_model, layers = fifty_numpy_steps(architecture, data.x.astype(np.float32), data.y, lrs, recipe)
     pairs = [
         (a, b) for (w, c), (w64, c64) in zip(numpy_model.layers(), float64.layers()) for a, b in ((w, w64), (c, c64))
     ]
@@ -232,7 +232,8 @@ def test_adam_parity_fails_for_a_mutant(
         monkeypatch.setattr(numpy_optim, *patch)
     recipe = dataclasses.replace(adaptive(architecture, optimizer), optimizer=numpy_optimizer)
     data = dataset.load_inputs(prepared_dir, "train")
-    _, numpy_model, _ = fifty_numpy_steps(architecture, data, np.full(50, recipe.lr), np.float64, recipe)
+    x = data.x.astype(np.float64)
+    _, numpy_model, _ = fifty_numpy_steps(architecture, x, data.y, np.full(50, recipe.lr), recipe)
     assert largest_parameter_difference(architecture, numpy_model, torch_model) > 1e-6
 
 
