@@ -20,7 +20,7 @@ from types import ModuleType
 
 import torch
 
-from benchmarks import epochs, gpu, parse, peak, photo, pipeline, serve, sweep
+from benchmarks import epochs, gpu, oracle, parse, peak, photo, pipeline, serve, sweep
 from benchmarks.common import ROOT, Context, Row
 from mnist_numpy_vs_torch import machine
 from mnist_numpy_vs_torch.params import load_params
@@ -32,6 +32,7 @@ PARTS: dict[str, ModuleType] = {  # in the order they run and print
     "pipeline": pipeline,
     "sweep": sweep,
     "photo": photo,
+    "oracle": oracle,
     "serve": serve,
     "gpu": gpu,
 }

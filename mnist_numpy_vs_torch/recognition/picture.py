@@ -1,28 +1,27 @@
 """Turning a person's picture of a digit into an MNIST-style 28x28 image: the one place that knows how.
 
-MNIST's digits are light, saturated strokes on black, about 2.6 pixels wide, size-normalised into a 20x20 box and
-centred by their centre of mass in 28x28. A phone photo is none of that: large, maybe stored sideways with an EXIF
-tag, paper anywhere from white to mid-gray under uneven light, a pen stroke a tenth of MNIST's relative width or a
-marker twice it, soft gray ink, out of focus or scanned coarsely, ruled lines and specks around the digit. Nothing
-below asks for sharp strokes or black ink. The steps undo each of those, in order:
+MNIST's digits are light strokes on black whose cores saturate, about 2.6 pixels wide, fitted into a 20x20 box and
+centred by their centre of mass in 28x28. A person's picture may be MNIST's own 28x28 PNG, a photo of paper under
+uneven light, a canvas drawing that fills its frame, dark ink or light chalk, a fine pen or a marker, soft or
+noisy. Five steps, each for a reason the recognition oracle (oracle.py) or the generated photos show:
 
 1. decode upright (EXIF orientation) at a working size of at most WORKING_SIDE pixels (JPEGs decode reduced);
-2. estimate the paper's colour region by region (extended linearly to the picture's edges, which follows a
-   vignette), and measure ink as the departure from it, darker or lighter, in whichever colour channel departs
-   most, as a fraction of the paper's typical brightness: dim paper is still paper, coloured and light ink still ink;
-3. threshold that relative to the picture's own paper and ink (ink_threshold), and keep the digit: the largest
-   mark that does not touch the picture's edge, with the marks near it (within half the digit's size); small marks
-   away from it (specks) and long thin ones (ruled lines) are dropped, and a second separate mark of similar size
-   is an error;
-4. strokes of MNIST's width or more keep their shape, scaled so their cores saturate; a fine pen is redrawn at
-   MNIST's width (its skeleton, then a round pen of that width);
-5. MNIST's own 20x20 box, anti-aliased, and centre of mass in 28x28.
+2. ink, 0 on the paper (ink_strength): the paper is the colour of the picture's outer ring, where a digit at most
+   touches; the ink lies on the side of it that the extreme pixels reach; the light across the paper is a smooth
+   surface fitted to the pixels that are not ink (needed: dim, vignetted photos are 10% right without it);
+3. the digit's marks (digit_marks): pixels with MARK of the strongest ink, in marks of at least KEEP of the largest
+   one's area; a picture with no ink above its noise, or with several digits side by side, is refused;
+4. strokes finer than THIN of MNIST's width are widened to it (mnist_width): a fine pen's line would otherwise be a
+   faint pixel in 28x28;
+5. the digit's ink, cropped with its faint edges, fitted into the 20x20 box, its cores saturated, centred by mass.
+
+Nothing else: no refusal of a digit that touches the picture's edge or fills it, no rule tuned to one kind of
+picture. The oracle's table by family is in docs/recognition.md.
 """
 
 from __future__ import annotations
 
 import io
-import itertools
 import math
 import struct
 import warnings
@@ -38,16 +37,22 @@ from mnist_numpy_vs_torch.errors import ImageInputError
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond it, refuse rather than decode a bomb
 WORKING_SIDE = 640  # the longer side a picture is worked on: a pen stroke stays several pixels wide
-BOX = 20
-FRAME = IMAGE_SIDE
-MNIST_STROKE = 0.13  # MNIST's median stroke width (binarised at half intensity) over its 20-pixel box side
-PAPER_BLOCKS = 6  # the paper's colour is estimated in about this many blocks along the longer side
-MIN_INK = 0.4  # strong ink's marks depart at least this much from the paper (a fraction of the way to black or
-# white); pale ruled lines depart about 0.35 in their darkest channel, pen ink 0.8-0.9, soft gray ink 0.3-0.6
+MIN_SIDE = 8  # a picture's shorter side, at least: MNIST's own digits are 20 pixels tall
+BOX = 20  # MNIST's digits are fitted into a 20x20 box ...
+FRAME = IMAGE_SIDE  # ... and centred by their centre of mass in 28x28
+BORDER = 0.02  # the picture's outer ring, as a fraction of its longer side, whose median colour is the paper
+TAIL = 0.1  # percent: the picture's extreme pixels, which say on which side of the paper the ink lies
+SURFACE_SAMPLES = 20_000  # paper pixels the light's surface is fitted to, at most about
+MARK = 0.35  # a pixel belongs to a mark where its ink reaches this fraction of the strongest ink: a blurred stroke
+# stays whole down to below its half-maximum
 MIN_SIGNAL = 0.03  # the faintest ink taken for a digit, whatever the noise
-SIGNAL_TO_NOISE = 6.0
-NEAR = 0.5  # marks within this fraction of the digit's size from it belong to it (the bar of a 5, a 4's stroke)
-SIMILAR = 0.35  # a separate mark with at least this fraction of the digit's ink makes the picture ambiguous
+SIGNAL_TO_NOISE = 6.0  # and it must stand this many times the pixel noise above the paper
+KEEP = 0.1  # marks of at least this fraction of the largest mark's area make the digit; smaller ones are specks
+SEPARATE = 0.25  # groups of marks apart, each with at least this fraction of the largest group's ink, and ...
+GAP = 0.25  # ... this fraction of the marks' height of empty columns between them: several digits
+MNIST_STROKE = 0.13  # MNIST's median stroke width (binarised at half intensity) over its 20-pixel box's side
+THIN = 0.6  # strokes thinner than this fraction of MNIST's are widened to it: a fine pen
+CORE = 75  # percentile: the strokes' ink is scaled so that this share of them saturates, as MNIST's cores do
 
 
 def decode_picture(data: bytes, name: str) -> np.ndarray:
@@ -96,190 +101,118 @@ def _first_line(error: Exception) -> str:
     return text.splitlines()[0] if text else type(error).__name__
 
 
-def otsu_threshold(values: np.ndarray) -> float:
-    """The threshold that best separates two groups of values in 0..1 (Otsu, 1979), from a 256-bin histogram."""
-    histogram = np.bincount(np.clip(values * 255, 0, 255).astype(np.int64).ravel(), minlength=256).astype(float)
-    weight = np.cumsum(histogram)
-    total = weight[-1]
-    mean = np.cumsum(histogram * np.arange(256))
-    between = (mean[-1] * weight - mean * total) ** 2 / np.maximum(weight * (total - weight), 1e-12)
-    return (int(np.argmax(between)) + 0.5) / 255.0
+def ink_strength(lightness: np.ndarray) -> np.ndarray:
+    """How far each pixel's lightness departs from the paper's towards the ink, 0 on the paper: dark ink on light
+    paper or light ink on a dark board, black or coloured, under even light or not.
+
+    The paper is the median of the picture's outer ring (BORDER): a digit at most touches the picture's edge,
+    however much of the picture it fills. The ink is on the side of it that the picture's extreme pixels reach
+    furthest (after a 3x3 mean, so that noise does not decide). The light across the paper is a smooth surface,
+    fitted to the pixels that are not ink (paper_surface). Lightness, the mean of the channels, keeps coloured ink
+    (it is darker than paper) and leaves pale blue ruled lines faint."""
+    height, width = lightness.shape
+    ring = max(1, round(BORDER * max(height, width)))
+    edge = np.ones((height, width), bool)
+    edge[ring:-ring, ring:-ring] = False
+    departure = lightness - np.median(lightness[edge])
+    low, high = np.percentile(ndimage.uniform_filter(departure, 3), [TAIL, 100 - TAIL])
+    dark = -low >= high  # the ink is darker than the paper
+    ink = -departure if dark else departure
+    paper_pixels = ink < 0.5 * MARK * float(np.percentile(ink, 100 - TAIL))
+    surface = paper_surface(lightness, paper_pixels)
+    return np.maximum(surface - lightness if dark else lightness - surface, 0.0)
 
 
-def paper_colour(rgb: np.ndarray, percentile: float) -> np.ndarray:
-    """The paper's colour at every pixel of an (h, w, channels) picture: a percentile of each block, on the
-    paper's side of the ink (a high one under dark ink), so it is paper even where strokes cover most of a block;
-    interpolated linearly between block centres and beyond them, which follows a light gradient and a vignette."""
-    height, width, channels = rgb.shape
-    side = max(1, round(max(height, width) / PAPER_BLOCKS))
-    rows, cols = max(1, round(height / side)), max(1, round(width / side))
-    row_edges = np.linspace(0, height, rows + 1).astype(int)
-    col_edges = np.linspace(0, width, cols + 1).astype(int)
-    blocks = np.array(
-        [
-            [
-                np.percentile(rgb[r0:r1, c0:c1].reshape(-1, channels), percentile, axis=0)
-                for c0, c1 in itertools.pairwise(col_edges)
-            ]
-            for r0, r1 in itertools.pairwise(row_edges)
-        ],
-        dtype=np.float32,
-    )
-    # Each block's value sits at its centre; between centres it is blended linearly, and beyond the outer centres
-    # extended along the same slope, so a vignette's dark corners stay paper. Separable: (h, rows) @ blocks @ (cols, w).
-    down = _linear_weights(row_edges, height)
-    across = _linear_weights(col_edges, width)
-    return np.einsum("hr,rck,wc->hwk", down, blocks, across, optimize=True).astype(np.float32)
+def paper_surface(lightness: np.ndarray, paper_pixels: np.ndarray) -> np.ndarray:
+    """The paper's lightness at every pixel, as the light falls on it: a quadratic surface in x and y,
+    least-squares fitted to (at most about SURFACE_SAMPLES of) the paper's pixels. A light gradient and a vignette
+    are smooth; strokes are not, and are left out of the fit."""
+    height, width = lightness.shape
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    ys, xs = 2 * ys / max(height - 1, 1) - 1, 2 * xs / max(width - 1, 1) - 1
+    terms = np.stack([np.ones_like(xs), xs, ys, xs * xs, xs * ys, ys * ys], axis=-1)  # (h, w, 6)
+    step = max(1, int(np.sqrt(paper_pixels.sum() / SURFACE_SAMPLES)))
+    chosen = paper_pixels[::step, ::step]
+    if chosen.sum() < 4 * terms.shape[-1]:  # too little paper to fit a surface: its median
+        return np.full_like(lightness, np.median(lightness[paper_pixels]) if paper_pixels.any() else 0.0)
+    coefficients, *_ = np.linalg.lstsq(terms[::step, ::step][chosen], lightness[::step, ::step][chosen], rcond=None)
+    return terms @ coefficients.astype(np.float32)
 
 
-def _linear_weights(edges: np.ndarray, length: int) -> np.ndarray:
-    """(length, blocks) weights that interpolate values at the blocks' centres linearly to every position, and
-    extrapolate them linearly past the first and last centre."""
-    centres = (edges[:-1] + edges[1:] - 1) / 2
-    count = len(centres)
-    weights = np.zeros((length, count), np.float32)
-    if count == 1:
-        weights[:, 0] = 1
-        return weights
-    positions = np.arange(length)
-    left = np.clip(np.searchsorted(centres, positions, side="right") - 1, 0, count - 2)
-    fraction = (positions - centres[left]) / (centres[left + 1] - centres[left])
-    weights[positions, left] = 1 - fraction
-    weights[positions, left + 1] = fraction
-    return weights
-
-
-def ink_is_dark(rgb: np.ndarray) -> bool:
-    """Whether the marks are darker than the paper: the paper is most of the picture, so its trend (block medians,
-    which follow a light gradient and a vignette); the marks are the tail that reaches furthest from it, measured
-    after a 3x3 mean so that pixel noise does not count as a mark."""
-    lightness = rgb.mean(axis=2)
-    trend = paper_colour(lightness[..., None], 50)[..., 0]
-    residual = ndimage.uniform_filter(lightness - trend, 3)
-    low, high = np.percentile(residual, [0.1, 99.9])
-    return -low >= high
-
-
-def ink_strength(rgb: np.ndarray) -> np.ndarray:
-    """How far each pixel departs from the paper towards the ink, 0 (paper) to 1 (black ink on white, or white on
-    black), in the colour channel that departs most: dim paper is still paper, coloured ink is still ink."""
-    if ink_is_dark(rgb):
-        paper = paper_colour(rgb, 90)
-        return np.clip(((paper - rgb) / max(float(np.median(paper)), 0.05)).max(axis=2), 0.0, 1.0)
-    paper = paper_colour(rgb, 10)
-    return np.clip(((rgb - paper) / max(1.0 - float(np.median(paper)), 0.05)).max(axis=2), 0.0, 1.0)
-
-
-def ink_threshold(ink: np.ndarray, name: str) -> float:
-    """Where marks begin, relative to this picture's own paper and ink: the paper is the bulk of the pixels (its
-    level the median, its noise that of neighbouring pixels' differences), the ink the top 0.1%. The threshold is
-    Otsu's, kept between 35% and 60% of the way from paper to ink, so a soft, blurred or gray digit keeps its whole
-    strokes (about its half-maximum width); strong ink keeps MIN_INK as a floor, which leaves pale ruled lines out.
-    A picture whose ink does not stand SIGNAL_TO_NOISE times its noise above the paper has none."""
+def digit_marks(ink: np.ndarray, name: str) -> np.ndarray:
+    """The marks that make up the digit, as a boolean mask: every pixel whose ink reaches MARK of the strongest ink,
+    in connected marks of at least KEEP of the largest one's area (smaller ones are specks). Refuses a picture with
+    no ink standing out of its noise, and one with several digits side by side."""
+    noise = 1.4826 * float(np.median(np.abs(np.diff(ink, axis=1)))) / math.sqrt(2)  # robust: the paper's noise
     paper = float(np.median(ink))
-    # pixel noise, from neighbours' differences: robust to a digit that fills much of the picture
-    noise = 1.4826 * float(np.median(np.abs(np.diff(ink, axis=1)))) / math.sqrt(2)
-    peak = float(np.percentile(ink, 99.9))
-    signal = peak - paper
+    signal = float(np.percentile(ink, 100 - TAIL)) - paper
     if signal < max(MIN_SIGNAL, SIGNAL_TO_NOISE * noise):
         raise ImageInputError(
-            f"{name}: no ink found (nothing stands out from the paper: {signal:.2f} against noise {noise:.2f})"
+            f"{name}: no ink found (nothing stands out from the paper: {signal:.2f} against noise {noise:.2f}); "
+            "is a digit in the picture? Darker ink, more light or a closer photo helps"
         )
-    relative = float(np.clip(otsu_threshold(ink), paper + 0.35 * signal, paper + 0.6 * signal))
-    return max(relative, min(MIN_INK, 0.5 * peak))
+    labels, count = ndimage.label(ink > paper + MARK * signal, structure=np.ones((3, 3)))
+    areas = np.bincount(labels.ravel(), minlength=count + 1)
+    areas[0] = 0
+    marks = areas[labels] >= KEEP * areas.max()
+    digits = side_by_side(marks)
+    if len(digits) > 1:
+        raise ImageInputError(f"{name}: {len(digits)} digits side by side, it seems; give each digit its own picture")
+    marks[:, : digits[0].start] = marks[:, digits[0].stop :] = False  # small marks apart from it: specks, stains
+    return marks
 
 
-def digit_mask(ink: np.ndarray, name: str) -> np.ndarray:
-    """The marks that make up the digit, as a boolean mask; specks, ruled lines and the picture's edge dropped."""
-    threshold = ink_threshold(ink, name)
-    marks = ink > threshold
-    height, width = marks.shape
-    labels, count = ndimage.label(marks, structure=np.ones((3, 3)))
-    boxes = ndimage.find_objects(labels)
-    areas = np.bincount(labels.ravel(), minlength=count + 1)[1:]
-    inside, on_edge, lines = [], [], []
-    for index, box in enumerate(boxes):
-        top, bottom, left, right = box[0].start, box[0].stop, box[1].start, box[1].stop
-        across, down = right - left, bottom - top
-        if (across > 6 * down and down <= max(4, height // 100)) or (down > 8 * across and down > 0.8 * height):
-            lines.append(index)  # a ruled line or a piece of one (horizontal once upright), or a margin line
-            continue
-        touches = top == 0 or left == 0 or bottom == height or right == width
-        (on_edge if touches else inside).append(index)
-    # The page's edge, a shadow, a dark corner touch the picture's edge; a digit seldom does, but a drawing may.
-    candidates = inside or on_edge
-    if not candidates:
-        raise ImageInputError(f"{name}: no digit found (only line-shaped marks)")
-    digit = max(candidates, key=lambda i: areas[i])
-    size = max(boxes[digit][0].stop - boxes[digit][0].start, boxes[digit][1].stop - boxes[digit][1].start)
-    if areas[digit] < 20 or size < 8:
-        raise ImageInputError(f"{name}: no digit found (the largest mark is {size} pixels across)")
-    members, rivals = [digit], []
-    for index in candidates:
-        if index == digit:
-            continue
-        gap = _gap(boxes[index], boxes[digit])
-        if gap <= NEAR * size and (areas[index] >= 0.05 * areas[digit] or gap <= 0.05 * size):
-            members.append(index)  # the bar of a 5, the stroke of a 4 lifted off the paper; not a speck
-        elif areas[index] >= SIMILAR * areas[digit]:
-            rivals.append(index)
-    for index in lines:  # a thin horizontal stroke of the digit itself (a 7's bar) stays; a ruled line goes on
-        box, own = boxes[index], boxes[digit]
-        overhang = max(own[1].start - box[1].start, box[1].stop - own[1].stop, 0)
-        if _gap(box, own) <= 0.1 * size and overhang <= 0.25 * size:
-            members.append(index)
-    if rivals:
-        raise ImageInputError(
-            f"{name}: {len(rivals) + 1} separate marks of similar size; crop the picture to the one digit"
-        )
-    return np.isin(labels, np.array(members) + 1)
+def side_by_side(marks: np.ndarray) -> list[slice]:
+    """The column ranges of the groups of marks that stand apart as digits would: each holds at least SEPARATE of the
+    largest group's ink, across empty columns at least GAP of the marks' height wide from the next. A digit's own
+    pieces (the bar of a 5, a broken stroke) are closer than that, or smaller."""
+    rows = np.flatnonzero(marks.any(axis=1))
+    gap = max(1, round(GAP * (rows[-1] - rows[0] + 1)))
+    columns = marks.sum(axis=0)
+    # close gaps narrower than GAP, then each run of inked columns is a group
+    inked = ndimage.binary_closing(np.pad(columns > 0, gap), np.ones(gap, bool))[gap:-gap] | (columns > 0)
+    groups = [run for (run,) in ndimage.find_objects(ndimage.label(inked)[0])]
+    ink = [columns[run].sum() for run in groups]
+    return [run for run, amount in zip(groups, ink) if amount >= SEPARATE * max(ink)]
 
 
-def _gap(a: tuple[slice, slice], b: tuple[slice, slice]) -> int:
-    """The distance between two bounding boxes, 0 when they overlap."""
-    dy = max(a[0].start - b[0].stop, b[0].start - a[0].stop, 0)
-    dx = max(a[1].start - b[1].stop, b[1].start - a[1].stop, 0)
-    return max(dy, dx)
-
-
-def mnist_strokes(mask: np.ndarray, ink: np.ndarray) -> np.ndarray:
-    """The digit's strokes at MNIST's width and contrast, cropped to the digit (with a margin), float 0..1.
-
-    A stroke width near MNIST's (its ink area over its skeleton's length, against MNIST_STROKE of the digit's
-    larger side) or a thicker one keeps its own shape and anti-aliased edges, with the ink scaled so that the cores
-    saturate (a marker's blurred strokes read better whole than as a skeleton). A pen line much finer than MNIST's
-    is redrawn: its skeleton, thickened to MNIST's width with a round pen.
-    """
-    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
-    crop = mask[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-    target = MNIST_STROKE * max(crop.shape)
-    margin = int(np.ceil(target))
-    padded = np.pad(crop, margin)
-    skeleton = skeletonize(padded)
-    width = crop.sum() / max(int(skeleton.sum()), 1)
-    if 0.6 * target <= width:
-        # the ink itself, over the marks and a pixel around them: their anti-aliased edges stay
-        near = ndimage.binary_dilation(padded, iterations=1)
-        strength = np.pad(ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], margin) * near
-        core = np.percentile(strength[padded], 75)
-        return np.clip(strength / max(core, 1e-6), 0.0, 1.0).astype(np.float32)
-    return (ndimage.distance_transform_edt(~skeleton) <= target / 2).astype(np.float32)
+def mnist_width(digit: np.ndarray, marks: np.ndarray, size: int) -> np.ndarray:
+    """The digit's ink with strokes at least THIN of MNIST's width: a fine pen's line, which would be a faint
+    pixel wide in 28x28, widened (a grey dilation with a disc) to MNIST_STROKE of the digit's size. The strokes'
+    width is their area over their length, the skeleton's of the marks smoothed a pixel (a noisy edge's burrs would
+    each add a branch)."""
+    target = MNIST_STROKE * size
+    smooth = ndimage.gaussian_filter(marks.astype(np.float32), 1.0) > 0.5
+    width = smooth.sum() / max(int(skeletonize(smooth).sum()), 1)
+    if width >= THIN * target:
+        return digit
+    radius = (target - width) / 2
+    r = math.ceil(radius)
+    ys, xs = np.mgrid[-r : r + 1, -r : r + 1]
+    return ndimage.grey_dilation(np.pad(digit, r), footprint=ys**2 + xs**2 <= radius**2)
 
 
 def to_mnist(picture: np.ndarray, name: str = "image") -> np.ndarray:
-    """A picture (RGB (h, w, 3) or grayscale (h, w), 0..1, 0 = black) -> a 28x28 uint8 digit in MNIST's style."""
-    rgb = np.repeat(picture[..., None], 3, axis=2) if picture.ndim == 2 else picture
-    ink = ink_strength(rgb.astype(np.float32))
-    strokes = mnist_strokes(digit_mask(ink, name), ink)
-    rows, cols = np.flatnonzero(strokes.any(axis=1)), np.flatnonzero(strokes.any(axis=0))
-    digit = strokes[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    """A picture (RGB (h, w, 3) or grayscale (h, w), 0..1, 0 = black) -> a 28x28 uint8 digit in MNIST's style:
+    light strokes on black, whose cores saturate, fitted into MNIST's 20x20 box and centred by mass in 28x28."""
+    if min(picture.shape[:2]) < MIN_SIDE:
+        height, width = picture.shape[:2]
+        raise ImageInputError(f"{name}: {width}x{height} pixels is too small for a digit (MNIST's are 28x28)")
+    ink = ink_strength((picture.mean(axis=2) if picture.ndim == 3 else picture).astype(np.float32))
+    marks = digit_marks(ink, name)
+    near = ndimage.binary_dilation(marks, np.ones((3, 3), bool))  # and the pixel around them: their soft edge
+    rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
+    box = np.s_[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    digit = mnist_width((ink * near)[box], marks[box], max(len(rows), len(cols)) - 2)
+    rows, cols = np.flatnonzero(digit.any(axis=1)), np.flatnonzero(digit.any(axis=0))
+    digit = digit[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
 
     height, width = digit.shape
     scale = BOX / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    resized = Image.fromarray(digit, mode="F").resize(size, Image.Resampling.LANCZOS)
-    small = np.clip(np.asarray(resized, dtype=np.float32), 0.0, None)
-    small /= max(float(small.max()), 1e-6)
+    small = np.clip(np.asarray(Image.fromarray(digit, mode="F").resize(size, Image.Resampling.LANCZOS)), 0.0, None)
+    strokes = small[small >= MARK * small.max()]
+    small = np.clip(small / max(float(np.percentile(strokes, CORE)), 1e-6), 0.0, 1.0)
 
     frame = np.zeros((FRAME, FRAME), dtype=np.float32)
     ys, xs = np.indices(small.shape)
@@ -288,7 +221,7 @@ def to_mnist(picture: np.ndarray, name: str = "image") -> np.ndarray:
     top = int(np.clip(round(FRAME / 2 - centre_y), 0, FRAME - small.shape[0]))
     left = int(np.clip(round(FRAME / 2 - centre_x), 0, FRAME - small.shape[1]))
     frame[top : top + small.shape[0], left : left + small.shape[1]] = small
-    return np.round(np.clip(frame, 0.0, 1.0) * 255).astype(np.uint8)
+    return np.round(frame * 255).astype(np.uint8)
 
 
 def load_digit(path: str | Path) -> np.ndarray:

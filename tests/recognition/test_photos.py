@@ -4,8 +4,9 @@ pictures among good ones.
 
 The default model answers: the CNN, in both frameworks, seed 0. The floors sit one picture (of 40) below the lower of
 the two frameworks' accuracies measured with the committed configuration's models (the CNN trained for 3 epochs) on
-these seeds (written beside each, NumPy / PyTorch), so a real regression fails them; ruled paper keeps the higher
-floor set with earlier models, and sits on it. A refused picture counts as wrong, and none may be refused.
+these seeds (written beside each, NumPy / PyTorch; the preparation of 2026-12-06), so a real regression fails them;
+floors only rise: ruled paper and chalk keep the higher floors set with earlier preparations, and sit on them. A
+refused picture counts as wrong, and none may be refused.
 """
 
 from __future__ import annotations
@@ -36,14 +37,14 @@ CONDITIONS = {  # name: (conditions, floor on accuracy for each framework, most 
     "ruled paper": (Conditions(ruled=True), 0.95, 0),  # 0.950 / 0.950: at the floor, kept from earlier models
     "stray specks": (Conditions(specks=True), 0.975, 0),  # 1.000 / 1.000
     "coloured ink": (Conditions(colour=True), 0.975, 0),  # 1.000 / 1.000
-    "chalk on a dark board": (Conditions(inverted=True), 0.95, 0),  # 0.975 / 0.975
+    "chalk on a dark board": (Conditions(inverted=True), 0.95, 0),  # 0.975 / 0.950: at the floor, kept
     "MNIST digit printed, dim light": (Conditions(pen=False, dim=True), 0.95, 0),  # 0.975 / 0.975
     # soft pictures: out of focus, scanned coarsely, gray ink, a blurred marker
-    "out of focus, pen": (Conditions(blur=True), 0.9, 0),  # 0.925 / 0.925
+    "out of focus, pen": (Conditions(blur=True), 0.925, 0),  # 0.950 / 0.950
     "out of focus, MNIST strokes": (Conditions(pen=False, blur=True), 0.975, 0),  # 1.000 / 1.000
     "low resolution, pen": (Conditions(low_resolution=True), 0.95, 0),  # 0.975 / 0.975
-    "soft gray ink": (Conditions(soft=True), 0.925, 0),  # 0.950 / 0.975
-    "soft gray ink, out of focus": (Conditions(soft=True, blur=True), 0.9, 0),  # 0.950 / 0.925
+    "soft gray ink": (Conditions(soft=True), 0.95, 0),  # 0.975 / 0.975
+    "soft gray ink, out of focus": (Conditions(soft=True, blur=True), 0.925, 0),  # 0.950 / 0.950
     "soft gray ink, low resolution, MNIST strokes": (
         Conditions(pen=False, soft=True, low_resolution=True),
         0.975,
@@ -53,7 +54,7 @@ CONDITIONS = {  # name: (conditions, floor on accuracy for each framework, most 
         Conditions(pen=False, blur=True, low_resolution=True),
         0.925,
         0,
-    ),  # 0.950 / 0.975
+    ),  # 0.950 / 0.950
     "thick marker, out of focus": (Conditions(pen=False, thick=True, blur=True), 0.95, 0),  # 0.975 / 0.975
 }
 
@@ -174,7 +175,7 @@ def test_bad_pictures_are_one_line_each_and_the_rest_still_classified(
     assert result.returncode == 1
     errors = result.stderr.strip().splitlines()
     assert len(errors) == 3 and "Traceback" not in result.stderr
-    reasons = ["cannot read the image", "2 separate marks of similar size", "no ink found"]
+    reasons = ["cannot read the image", "2 digits side by side", "no ink found"]
     for name, reason, line in zip(names, reasons, errors):
         assert line.startswith(f"error: {tmp_path / name}: ") and reason in line, line
     entries = json.loads(result.stdout)
