@@ -4,7 +4,7 @@ The CNN answers by default, in both frameworks; the MLP can answer beside it, or
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -35,6 +35,7 @@ class Classifier:
     predictors: dict[str, dict[str, Predict]]  # architecture -> framework -> model
     normalise: dataset.Normalise
     top: int = 3
+    source: dict = field(default_factory=dict)  # the arguments of `load` that give these models again, elsewhere
 
     @classmethod
     def load(
@@ -51,7 +52,15 @@ class Classifier:
         predictors = {
             a: {f: load_predictor(a, f, model_dir(models_dir, a, f), seed) for f in frameworks} for a in architectures
         }
-        return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top)
+        source = {
+            "models_dir": models_dir,
+            "prepared_dir": prepared_dir,
+            "seed": seed,
+            "frameworks": frameworks,
+            "top": top,
+            "architectures": architectures,
+        }
+        return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top, source)
 
     def classify(self, image: np.ndarray) -> dict:
         """Each architecture's and framework's most likely digit and top-k probabilities for a 28x28 uint8

@@ -4,9 +4,11 @@ Chromium, Debian's package, driven by Playwright). Without the browser these tes
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import itertools
 import json
+import math
 import os
 import socket
 import subprocess
@@ -16,6 +18,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 import requests
 from PIL import Image, ImageDraw
@@ -39,12 +42,12 @@ def server_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("server-tmp")
 
 
-@pytest.fixture(scope="module")
-def server(workspace: Path, server_temp: Path) -> Iterator[str]:
-    """`mnist-predict --serve` on a free loopback port, in a workspace with trained models."""
+@contextlib.contextmanager
+def serving(workspace: Path, temp: Path) -> Iterator[tuple[subprocess.Popen, str]]:
+    """`mnist-predict --serve` on a free loopback port, in a workspace with trained models, once it answers."""
     port = free_port()
     command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--serve", "--port", str(port)]
-    env = os.environ | {"TMPDIR": str(server_temp)}
+    env = os.environ | {"TMPDIR": str(temp)}
     process = subprocess.Popen(
         command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
     )
@@ -60,9 +63,42 @@ def server(workspace: Path, server_temp: Path) -> Iterator[str]:
     else:
         process.kill()
         pytest.fail(f"the server did not answer within 60 s:\n{process.stdout.read()}")
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield process, url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def server(workspace: Path, server_temp: Path) -> Iterator[str]:
+    with serving(workspace, server_temp) as (_, url):
+        yield url
+
+
+def children(pid: int) -> set[int]:
+    """The processes whose parent is `pid`, from /proc."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.parametrize("stop", ["terminate", "kill"])
+def test_the_servers_worker_processes_end_with_it(workspace: Path, server_temp: Path, stop: str) -> None:
+    """Stopped (SIGTERM, as a service manager does) or killed, the server leaves none of its workers behind."""
+    with serving(workspace, server_temp) as (process, _):
+        workers = children(process.pid)
+        assert len(workers) >= 2, "a worker per core, and multiprocessing's resource tracker"
+        getattr(process, stop)()
+        process.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while (left := {pid for pid in workers if Path(f"/proc/{pid}").exists()}) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not left, f"still running after the server stopped: {left}"
 
 
 def drawing(points: list[tuple[int, int]], size: int = 280) -> bytes:
@@ -77,6 +113,40 @@ def drawing(points: list[tuple[int, int]], size: int = 280) -> bytes:
 
 SEVEN = [(70, 60), (210, 60), (120, 230)]
 ONE = [(140, 40), (140, 240)]
+
+
+def loop(width: float, turns: int = 1) -> list[tuple[int, int]]:
+    """An upright loop through the canvas's top and bottom (a 0), or with turns=2 crossing itself (an 8)."""
+    steps = 40
+    return [
+        (
+            round(140 + width * math.sin(turns * 2 * math.pi * k / steps)),
+            round(140 - 115 * math.cos(2 * math.pi * k / steps)),
+        )
+        for k in range(steps + 1)
+    ]
+
+
+# Digits as a person draws them on the page: one stroke each, bold (the page's 22-pixel pen), filling most of it.
+# Sketched 230 pixels tall about the canvas's centre, then stretched to 264 (95% of its 280), where the preparation
+# before the oracle read the 6 and the 9 as 0 (the 22-pixel strokes of the sketches themselves it read right).
+SKETCHES = {
+    0: loop(85),
+    1: [(150, 25), (125, 255)],
+    2: [(60, 80), (90, 35), (150, 25), (205, 50), (215, 100), (180, 160), (60, 250), (225, 250)],
+    3: [(60, 45), (140, 25), (205, 60), (200, 110), (130, 135), (205, 165), (215, 215), (150, 255), (60, 235)],
+    4: [(170, 255), (170, 25), (45, 185), (235, 185)],
+    5: [(210, 30), (80, 30), (70, 125), (140, 110), (200, 140), (210, 200), (160, 250), (70, 235)],
+    6: [(190, 30), (110, 80), (70, 160), (80, 225), (140, 255), (200, 220), (200, 160), (140, 135), (80, 170)],
+    7: [(50, 35), (220, 35), (110, 255)],
+    8: loop(72, turns=2),
+    9: [(200, 80), (160, 35), (100, 40), (70, 90), (100, 130), (170, 120), (200, 80), (195, 160), (170, 255)],
+}
+STRETCH = 264 / 230
+BOLD = {
+    digit: [(round(140 + STRETCH * (x - 140)), round(140 + STRETCH * (y - 140))) for x, y in points]
+    for digit, points in SKETCHES.items()
+}
 
 
 def post(url: str, data: bytes, name: str = "digit.png", field: str = "image") -> requests.Response:
@@ -224,6 +294,24 @@ def test_the_page_draws_a_digit_and_shows_both_answers_like_the_api(browser: obj
     page.click("#clear")
     assert all(page.inner_text(f"#{a}-{f} .digit") == "–" for a, f in MODELS)
     page.close()
+
+
+def test_bold_digits_drawn_to_fill_the_canvas_are_read_as_drawn(browser: object, server: str) -> None:
+    """Each digit drawn with the mouse, bold and filling most of the canvas: the CNN reads it in both frameworks, and
+    the image the models saw, shown dark on white on the page, is the digit on white paper, not an inverted box."""
+    page = browser.new_page(viewport={"width": 900, "height": 700})
+    page.goto(server)
+    read, seen_paper = {}, {}
+    for digit, points in BOLD.items():
+        page.click("#clear")
+        draw(page, points)
+        shown = answers(page)
+        read[digit] = (shown["cnn", "numpy"], shown["cnn", "torch"])
+        png = base64.b64decode(page.get_attribute("#seen", "src").split(",", 1)[1])
+        seen_paper[digit] = float(np.mean(np.asarray(Image.open(io.BytesIO(png)).convert("L")) > 128))
+    page.close()
+    assert read == {digit: (str(digit), str(digit)) for digit in BOLD}
+    assert all(share > 0.6 for share in seen_paper.values()), f"share of paper in what the models saw: {seen_paper}"
 
 
 def test_the_page_classifies_an_uploaded_photo(
