@@ -25,6 +25,7 @@ from scipy import ndimage
 from skimage.morphology import skeletonize
 
 from mnist_numpy_vs_torch import cli
+from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
@@ -269,6 +270,35 @@ def as_text(table: dict[str, dict]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
+def draw_examples(classifier: Classifier, test: dataset.Split, path: Path, seed: int) -> None:
+    """A PNG of one picture per family (top) and the 28x28 image the models saw (below, dark on white as the page
+    shows it), with the model's answers on the original and on the picture."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axes = plt.subplots(2, len(ALL_FAMILIES), figsize=(1.1 * len(ALL_FAMILIES), 2.9))
+    model = "cnn numpy" if "cnn" in classifier.predictors else next(iter(_answers(classifier, test.images[:1])[0]))
+    for column, family in enumerate(ALL_FAMILIES):
+        rng = np.random.default_rng([seed, ALL_FAMILIES.index(family)])
+        index = int(rng.integers(len(test)))
+        data = render(test.images[index], draw_look(family, rng), rng)
+        seen = decode_digit(data, family)
+        own, read = (_answers(classifier, images)[0][model] for images in (test.images[[index]], seen[None]))
+        axes[0, column].imshow(Image.open(io.BytesIO(data)).convert("RGB"))
+        axes[1, column].imshow(255 - seen, cmap="gray", vmin=0, vmax=255)
+        axes[0, column].set_title(family.replace(" ", "\n", 1), fontsize=7)
+        axes[1, column].set_title(f"{own} -> {read}", fontsize=8, color="black" if own == read else "red")
+    for axis in axes.ravel():
+        axis.set_axis_off()
+    figure.suptitle(f"One picture per family, and the 28x28 the models saw ({model}: original -> picture)", fontsize=8)
+    figure.tight_layout()
+    with atomic_write(path) as handle:
+        figure.savefig(handle, format="png", dpi=110)
+    plt.close(figure)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_numpy_vs_torch.recognition.oracle", description=__doc__)
     parser.add_argument("--digits", type=int, default=2000, help="pictures in all, spread over the families")
@@ -276,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--arch", choices=["cnn", "mlp", "all"], default="cnn")
     parser.add_argument("--models-dir", type=Path, default=Path("models"))
     parser.add_argument("--prepared-dir", type=Path, default=Path("data/prepared"))
+    parser.add_argument(
+        "--figure", type=Path, metavar="PNG", help="also draw one picture per family, and what was seen"
+    )
     args = parser.parse_args(argv)
     architectures = ("cnn", "mlp") if args.arch == "all" else (args.arch,)
     classifier = Classifier.load(args.models_dir, args.prepared_dir, None, architectures=architectures)
@@ -283,6 +316,8 @@ def main(argv: list[str] | None = None) -> int:
     per_family = -(-args.digits // len(ALL_FAMILIES))
     readings = read_pictures(classifier, test, ALL_FAMILIES, per_family, args.seed)
     print(as_text(agreement(readings)))
+    if args.figure:
+        draw_examples(classifier, test, args.figure, args.seed)
     return 0
 
 
