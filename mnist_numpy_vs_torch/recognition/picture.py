@@ -65,7 +65,7 @@ def decode_picture(data: bytes, name: str) -> np.ndarray:
                 width, height = image.size
                 if width * height > MAX_PIXELS:
                     raise ImageInputError(
-                        f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,} (decompression bomb?)"
+                        f"{name}: {width}x{height} pixels is over the limit of {MAX_PIXELS:,}; make it smaller"
                     )
                 scale = WORKING_SIDE / max(width, height)
                 if scale < 1:  # a JPEG then decodes straight at 1/2, 1/4 or 1/8 size: most of the time saved
@@ -74,11 +74,13 @@ def decode_picture(data: bytes, name: str) -> np.ndarray:
                 upright.load()
                 rgba = upright.convert("RGBA")
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageInputError(f"{name}: too many pixels ({error})") from error
+        raise ImageInputError(f"{name}: too many pixels ({error}); make the picture smaller") from error
     except UnidentifiedImageError as error:
-        raise ImageInputError(f"{name}: not an image Pillow can read") from error
+        raise ImageInputError(f"{name}: not an image Pillow can read; save it as PNG or JPEG") from error
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, ZeroDivisionError) as error:
-        raise ImageInputError(f"{name}: cannot read the image ({_first_line(error)})") from error
+        raise ImageInputError(
+            f"{name}: cannot read the image ({_first_line(error)}); is the file complete? Save it again"
+        ) from error
     rgba.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
     rgb = Image.alpha_composite(white, rgba).convert("RGB")
@@ -197,7 +199,9 @@ def to_mnist(picture: np.ndarray, name: str = "image") -> np.ndarray:
     light strokes on black, whose cores saturate, fitted into MNIST's 20x20 box and centred by mass in 28x28."""
     if min(picture.shape[:2]) < MIN_SIDE:
         height, width = picture.shape[:2]
-        raise ImageInputError(f"{name}: {width}x{height} pixels is too small for a digit (MNIST's are 28x28)")
+        raise ImageInputError(
+            f"{name}: {width}x{height} pixels is too small for a digit; give at least 28x28, as MNIST's are"
+        )
     ink = ink_strength((picture.mean(axis=2) if picture.ndim == 3 else picture).astype(np.float32))
     marks = digit_marks(ink, name)
     near = ndimage.binary_dilation(marks, np.ones((3, 3), bool))  # and the pixel around them: their soft edge

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import ImageInputError
-from mnist_numpy_vs_torch.recognition.picture import load_digit, to_mnist
+from mnist_numpy_vs_torch.recognition.picture import decode_digit, load_digit, to_mnist
 from tests.conftest import predict
 
 SAMPLE = 300
@@ -128,3 +129,45 @@ def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: P
 def test_load_digit_refuses_a_directory(tmp_path: Path) -> None:
     with pytest.raises(ImageInputError, match="no such file"):
         load_digit(tmp_path)
+
+
+def png(pixels: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def seven() -> np.ndarray:
+    """A 7 in black strokes on white, 200x200."""
+    picture = Image.new("L", (200, 200), 255)
+    ImageDraw.Draw(picture).line([(50, 40), (150, 40), (80, 170)], fill=0, width=16)
+    return np.asarray(picture)
+
+
+REFUSALS = {  # name: (picture file's bytes, what the one line says is wrong, and what to do)
+    "blank.png": (png(np.full((200, 200), 250, np.uint8)), "no ink found", "Darker ink"),
+    "noise.png": (
+        png(np.clip(np.random.default_rng(0).normal(200, 6, (200, 200)), 0, 255).astype(np.uint8)),
+        "no ink found",
+        "Darker ink",
+    ),
+    "seventy-seven.png": (png(np.hstack([seven(), seven()])), "2 digits side by side", "its own picture"),
+    "tiny.png": (png(np.full((5, 5), 255, np.uint8)), "too small for a digit", "at least 28x28"),
+    "notes.png": (b"not a picture", "not an image Pillow can read", "PNG or JPEG"),
+    "cut.png": (png(seven())[:200], "cannot read the image", "is the file complete"),
+}
+
+
+@pytest.mark.parametrize("name", list(REFUSALS))
+def test_what_is_not_one_digit_is_refused_with_what_to_do(name: str) -> None:
+    data, wrong, to_do = REFUSALS[name]
+    with pytest.raises(ImageInputError) as refused:
+        decode_digit(data, name)
+    line = str(refused.value)
+    assert line.startswith(f"{name}: ") and wrong in line and to_do in line and "\n" not in line
+
+
+def test_a_speck_beside_the_digit_is_left_out_not_refused() -> None:
+    picture = seven().copy()
+    picture[185:189, 10:14] = 0  # a speck of dust in the corner
+    assert np.array_equal(decode_digit(png(picture), "speck.png"), decode_digit(png(seven()), "clean.png"))
