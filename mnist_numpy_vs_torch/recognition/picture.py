@@ -146,14 +146,13 @@ def digit_marks(ink: np.ndarray, name: str) -> np.ndarray:
     in connected marks of at least KEEP of the largest one's area (smaller ones are specks). Refuses a picture with
     no ink standing out of its noise, and one with several digits side by side."""
     noise = 1.4826 * float(np.median(np.abs(np.diff(ink, axis=1)))) / math.sqrt(2)  # robust: the paper's noise
-    paper = float(np.median(ink))
-    signal = float(np.percentile(ink, 100 - TAIL)) - paper
+    signal = float(np.percentile(ink, 100 - TAIL))  # the paper is 0: ink is measured from it, whatever its share
     if signal < max(MIN_SIGNAL, SIGNAL_TO_NOISE * noise):
         raise ImageInputError(
             f"{name}: no ink found (nothing stands out from the paper: {signal:.2f} against noise {noise:.2f}); "
             "is a digit in the picture? Darker ink, more light or a closer photo helps"
         )
-    labels, count = ndimage.label(ink > paper + MARK * signal, structure=np.ones((3, 3)))
+    labels, count = ndimage.label(ink > MARK * signal, structure=np.ones((3, 3)))
     areas = np.bincount(labels.ravel(), minlength=count + 1)
     areas[0] = 0
     marks = areas[labels] >= KEEP * areas.max()

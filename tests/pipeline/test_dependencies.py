@@ -27,7 +27,11 @@ def test_each_stage_lists_exactly_the_files_its_command_imports(name: str) -> No
 
 
 def test_every_library_module_is_run_by_a_stage_or_a_command() -> None:
-    commands = ["mnist_numpy_vs_torch.recognition.predict", "mnist_numpy_vs_torch.comparison.reproduction"]
+    commands = [
+        "mnist_numpy_vs_torch.recognition.predict",
+        "mnist_numpy_vs_torch.recognition.oracle",
+        "mnist_numpy_vs_torch.comparison.reproduction",
+    ]
     used = {ROOT / f for stage in STAGES.values() for f in code_deps(ROOT, stage.cmd)}
     used |= {f for command in commands for f in files_run_by(ROOT, module_file(ROOT, command))}
     assert set(LIBRARY.rglob("*.py")) - used == set()
