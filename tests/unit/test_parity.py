@@ -109,19 +109,21 @@ def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(prepared_dir:
     assert largest_parameter_difference(architecture, numpy_model, torch_model) < 1e-9
 
 
-@pytest.mark.parametrize(("architecture", "lr"), [("mlp", 0.01), ("cnn", 0.003)])
+@pytest.mark.parametrize(("architecture", "lr"), [("mlp", 0.01)])
 def test_fifty_sgd_momentum_steps_agree_within_1e_5_in_float32(
     prepared_dir: Path, architecture: str, lr: float
 ) -> None:
-    """The float32 implementations, step for step: every weight and per-step loss within 1e-5 (measured: MLP 7e-8,
-    CNN 2e-6).
+    """The float32 implementations, step for step: every weight and per-step loss within 1e-5 (measured: 7e-8 on
+    this machine's native kernels and under the imitations of tests/unit/test_kernels.py). 1e-5 is not yet derived
+    from the arithmetic (issue #34 asks for it).
 
-    At a learning rate below the default. In float32, the BLAS libraries (OpenBLAS and MKL) and the convolution
-    kernels round differently, so a pre-activation within about 1e-7 of zero can take opposite ReLU branches in the
-    two, and in the CNN two nearly equal values in a pooling window can swap which one is the maximum; each such tie
-    moves a few weights by up to ~1e-5, and larger steps amplify every difference. The CNN, with a tie at every
-    pool, stays within 1e-5 at 0.003 (at 0.01 its losses part by 1e-3 after 40 steps). The float64 test above,
-    at the default schedule, shows that no tie hides a real difference.
+    The MLP only. In float32 the BLAS libraries and the convolution kernels round differently, so a pre-activation
+    within about 1e-7 of zero can take opposite ReLU branches, and in the CNN two nearly equal values in a pooling
+    window can swap which is the maximum; each such tie moves a few weights, and 50 steps of training amplify it:
+    the CNN's float32 runs parted by 2e-6 on native kernels and by 1.3e-5 under the Sandy Bridge imitation at lr
+    0.003. The CNN's float32 forward and backward passes are checked one step at a time, within a bound derived from
+    the arithmetic (test_the_first_float32_adam_step_is_the_float64_one_within_the_bound_of_its_arithmetic), and its
+    trajectory in float64 (the first test above).
     """
     data = dataset.load_inputs(prepared_dir, "train")
     lrs = np.full(50, lr)
@@ -171,36 +173,59 @@ def test_fifty_adam_steps_agree_with_torch_optim_in_float64(
     assert numpy_losses[-10:].mean() < numpy_losses[0] / 2, "the 50 steps must actually train"
 
 
-@pytest.mark.parametrize("architecture", ADAPTIVE_ARCHITECTURES)
+# Adam's first step moves a weight by lr g / (|g| + eps). Where the float64 gradient is at least CLEAR * eps, and the
+# float32 one is within CLEAR / 2 * eps of it (5e-7: a float32 sum of these gradients' sizes rounds by ~1e-9), both
+# have the same sign and at least CLEAR / 2 * eps of magnitude, so the two steps differ by at most
+#     lr |g/(|g|+eps) - g'/(|g'|+eps)| = lr eps ||g| - |g'|| / ((|g|+eps)(|g'|+eps)) <= lr / (CLEAR / 2 + 1).
+# Entries nearer to cancelling are left out: there eps decides the step, and float32's rounding can swing it by up
+# to lr. After the first step the difference is no longer bounded by the arithmetic of one step: a swung entry, a
+# ReLU or a max-pool tie taken the other way is amplified by the dynamics (measured on one machine: the CNN's AdamW,
+# one entry off by 9e-5 at step 1, most of its entries off by more than 1e-6 at step 20).
+CLEAR = 100
+
+
+def first_gradients(architecture: str, recipe: Recipe, x: np.ndarray, y: np.ndarray) -> dict[int, np.ndarray]:
+    """The float64 network's first-step gradient g of every parameter, as Adam sees it (with Adam's L2 decay,
+    without AdamW's decoupled one), by the id of the parameter's array in a network built the same way."""
+    default, initial, numpy_module, _ = ARCHITECTURES[architecture]
+    network = (NumpyMLP if architecture == "mlp" else cnn_numpy.NumpyCNN)(initial(default))
+    backprop = numpy_module.Backprop(network, recipe.batch_size)
+    first = batches.epoch_order(len(y), seed=0, epoch=0)[: recipe.batch_size]
+    backprop(x[first].astype(np.float64), y[first])
+    params, decays = network.parameters()
+    coupled = recipe.weight_decay if recipe.optimizer == "adam" else 0.0
+    return [g + coupled * p if decay else g for g, p, decay in zip(backprop.grads, params, decays)]
+
+
+@pytest.mark.parametrize("architecture", ["mlp", "cnn"])
 @pytest.mark.parametrize("optimizer", list(ADAPTIVE))
-def test_fifty_adam_steps_in_float32_stay_within_1e_5_of_float64(
+def test_the_first_float32_adam_step_is_the_float64_one_within_the_bound_of_its_arithmetic(
     prepared_dir: Path, architecture: str, optimizer: str
 ) -> None:
-    """The float32 NumPy Adam, step for step, within 1e-5 of the float64 run (where both frameworks agree to 1e-9);
-    the MLP's float32 twin too (measured: NumPy 2e-6 and 3e-6 from float64, torch 2e-6, 4e-6 from NumPy).
-
-    Not the CNN's float32 twin: Adam's first steps move a weight by lr g / (|g| + eps), so a gradient that nearly
-    cancels (|g| near eps = 1e-8) turns float32's absolute rounding, ~1e-9 on a sum over a batch of windows, into
-    a step difference of up to lr (1e-3) times the rounding over eps. NumPy's float32 CNN lands 4e-6 (Adam) and 1e-6
-    (AdamW) from float64; torch's float32 convolutions on the CPU land 3e-4 and 5e-4 from it, the first of them a
-    second convolution's weight at its first step, where g / (|g| + eps) is 0.305 in float64 (both frameworks),
-    0.304 in NumPy's float32 and 0.256 in torch's."""
+    """NumPy's float32 Adam and AdamW step against float64's, entry by entry, within lr / (CLEAR / 2 + 1), leaving
+    out the entries whose gradient is within CLEAR * eps of cancelling (measured here: 0.07% to 1.3% of them); for
+    the MLP, PyTorch's float32 step too, within twice the bound of NumPy's."""
     data = dataset.load_inputs(prepared_dir, "train")
     recipe = adaptive(architecture, optimizer)
-    *_, float64, _, _ = adaptive_float64_run(prepared_dir, architecture, optimizer)
-    lrs = np.full(50, recipe.lr)
+    bound = recipe.lr / (CLEAR / 2 + 1)
+    clear = [np.abs(g) >= CLEAR * recipe.eps for g in first_gradients(architecture, recipe, data.x, data.y)]
+    one_step = np.full(1, recipe.lr)
+    _, float64, _ = fifty_numpy_steps(architecture, data.x.astype(np.float64), data.y, one_step, recipe)
     if architecture == "mlp":
-        *_, numpy_model, torch_model, layers = fifty_steps_both_ways(architecture, data, lrs, np.float32, recipe)
-        assert largest_parameter_difference(architecture, numpy_model, torch_model) < 1e-5
+        *_, float32, torch_model, layers = fifty_steps_both_ways(architecture, data, one_step, np.float32, recipe)
+        torch_params = [a for w, b in mlp_torch.to_layers(torch_model) for a in (w, b)]
+        numpy_params = [a for w, b in float32.layers() for a in (w, b)]
+        order = [next(i for i, p in enumerate(float32.parameters()[0]) if p is a) for a in numpy_params]
+        twin = [np.abs(t - n)[clear[i]].max() for t, n, i in zip(torch_params, numpy_params, order)]
+        assert max(twin) <= 2 * bound
     else:
-        _, numpy_model, layers = fifty_numpy_steps(architecture, data.x.astype(np.float32), data.y, lrs, recipe)
-    pairs = [
-        (a, b) for (w, c), (w64, c64) in zip(numpy_model.layers(), float64.layers()) for a, b in ((w, w64), (c, c64))
-    ]
-    assert all(a.dtype == np.float32 for a, _ in pairs)
-    assert max(float(np.abs(a - b).max()) for a, b in pairs) < 1e-5
-    moved = np.abs(numpy_model.layers()[0][0] - layers[0][0]).max()
-    assert moved > 100 * 1e-5, "the weights moved far past the tolerance"
+        _, float32, layers = fifty_numpy_steps(architecture, data.x.astype(np.float32), data.y, one_step, recipe)
+    assert all(p.dtype == np.float32 for p in float32.parameters()[0])
+    pairs = zip(float32.parameters()[0], float64.parameters()[0], clear)
+    assert max(float(np.abs(a - b)[kept].max()) for a, b, kept in pairs) <= bound
+    assert 1 - sum(kept.sum() for kept in clear) / sum(kept.size for kept in clear) < 0.05, "most entries compared"
+    moved = np.abs(float32.layers()[0][0] - layers[0][0]).max()
+    assert moved > 10 * bound, "the step moved the weights far past the bound"
 
 
 def eps_inside_the_square_root(v: np.ndarray, correction2: float, eps: float, out: np.ndarray) -> np.ndarray:
