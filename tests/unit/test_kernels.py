@@ -47,21 +47,32 @@ def kernels(environment: dict[str, str]) -> dict[str, str]:
     return json.loads(found.stdout)
 
 
-NATIVE = kernels({})
-# The two newest imitations that differ from this machine in both BLAS kernels and torch's capability.
-OTHERS = [name for name, environment in IMITATIONS.items() if kernels(environment)["torch"] != NATIVE["torch"]][:2]
+@pytest.fixture(scope="module")
+def native() -> dict[str, str]:
+    return kernels({})
 
 
-def test_there_are_two_other_kernel_choices_to_imitate() -> None:
-    assert len(OTHERS) == 2, f"this machine ({NATIVE}) imitates only {OTHERS}"
-    for name in OTHERS:
-        chosen = kernels(IMITATIONS[name])
-        assert chosen != NATIVE and chosen["blas"] == IMITATIONS[name]["OPENBLAS_CORETYPE"], (name, chosen)
+@pytest.fixture(scope="module")
+def others(native: dict[str, str]) -> list[str]:
+    """The two newest imitations whose torch capability differs from this machine's (and so its BLAS kernels)."""
+    return [name for name, environment in IMITATIONS.items() if kernels(environment)["torch"] != native["torch"]][:2]
+
+
+RANKS = pytest.mark.parametrize("rank", [0, 1], ids=["the newest other generation", "the next"])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("imitation", OTHERS)
-def test_the_float32_parity_checks_pass_under_another_generations_kernels(imitation: str) -> None:
+def test_there_are_two_other_kernel_choices_to_imitate(native: dict[str, str], others: list[str]) -> None:
+    assert len(others) == 2, f"this machine ({native}) imitates only {others}"
+    for name in others:
+        chosen = kernels(IMITATIONS[name])
+        assert chosen != native and chosen["blas"] == IMITATIONS[name]["OPENBLAS_CORETYPE"], (name, chosen)
+
+
+@pytest.mark.slow
+@RANKS
+def test_the_float32_parity_checks_pass_under_another_generations_kernels(others: list[str], rank: int) -> None:
+    imitation = others[rank]
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/unit/test_parity.py", "-k"]
     environment = os.environ | IMITATIONS[imitation]
     result = subprocess.run(
@@ -78,8 +89,9 @@ FINGERPRINTS = (
 )
 
 
-@pytest.mark.parametrize("imitation", OTHERS)
-def test_a_run_under_an_imitation_has_another_fingerprint(imitation: str) -> None:
+@pytest.mark.slow
+@RANKS
+def test_a_run_under_an_imitation_has_another_fingerprint(others: list[str], rank: int) -> None:
     """runs.json's fingerprints (the code that writes them) name the kernels chosen, so the reproduction gate judges
     a run under an imitation as another machine's: by the seeds' spread, not bit for bit."""
 
@@ -90,5 +102,5 @@ def test_a_run_under_an_imitation_has_another_fingerprint(imitation: str) -> Non
         assert found.returncode == 0, found.stderr
         return json.loads(found.stdout)
 
-    native, imitated = fingerprints({}), fingerprints(IMITATIONS[imitation])
+    native, imitated = fingerprints({}), fingerprints(IMITATIONS[others[rank]])
     assert native[0] != imitated[0] and native[1] != imitated[1]
