@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
@@ -27,6 +29,13 @@ def default_seed(models_dir: Path, architectures: tuple[str, ...], frameworks: t
         names = ", ".join(str(model_dir(models_dir, a, f)) for a, f in wanted)
         raise PipelineError(f"{names}: no seed trained in all of them; run `dvc repro` (or `dvc pull`) first")
     return min(seeds)
+
+
+def one_core() -> None:
+    """For a process that classifies beside others, one per core (the server's workers, the tests' readers): the
+    BLAS and torch on one thread each, rather than each spreading small products over every core."""
+    threadpool_limits(1)
+    torch.set_num_threads(1)
 
 
 @dataclass(frozen=True)

@@ -220,15 +220,6 @@ def read_pictures(
     return readings
 
 
-def one_thread() -> None:
-    """Each process that reads pictures beside another one, on one core: BLAS and torch on one thread each."""
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    threadpool_limits(1)
-    torch.set_num_threads(1)
-
-
 def _answers(classifier: Classifier, images: np.ndarray) -> list[dict[str, int]]:
     x = classifier.normalise(images)
     by_model = {

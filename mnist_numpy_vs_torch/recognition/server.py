@@ -31,17 +31,15 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from importlib import resources
 
 import numpy as np
-import torch
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from PIL import Image
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch.errors import PipelineError
-from mnist_numpy_vs_torch.recognition.classifier import Classifier
+from mnist_numpy_vs_torch.recognition.classifier import Classifier, one_core
 from mnist_numpy_vs_torch.recognition.picture import decode_digit
 
 log = logging.getLogger(__name__)
@@ -153,8 +151,7 @@ _classifier: Classifier | None = None
 def _load_models(source: dict, server: int) -> None:
     global _classifier
     threading.Thread(target=_end_with, args=(server,), daemon=True).start()
-    torch.set_num_threads(1)  # one request at a time per worker, one worker per core
-    threadpool_limits(1)
+    one_core()
     _classifier = Classifier.load(**source)
 
 

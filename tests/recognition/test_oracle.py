@@ -25,7 +25,7 @@ from scipy.stats import binom
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.recognition import oracle
-from mnist_numpy_vs_torch.recognition.classifier import Classifier
+from mnist_numpy_vs_torch.recognition.classifier import Classifier, one_core
 from mnist_numpy_vs_torch.recognition.picture import decode_digit
 
 PER_FAMILY = 40
@@ -51,7 +51,7 @@ def readings(workspace: Path) -> list[oracle.Reading]:
         oracle.ALL_FAMILIES[: len(oracle.ALL_FAMILIES) // 2],
         oracle.ALL_FAMILIES[len(oracle.ALL_FAMILIES) // 2 :],
     ]
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=oracle.one_thread) as pool:
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=one_core) as pool:
         return [r for part in pool.map(read_families, [workspace] * 2, halves) for r in part]
 
 

@@ -39,12 +39,16 @@ KERNELS = (
 )
 
 
+def printed(code: str, environment: dict[str, str]) -> object:
+    """The JSON that `code` prints in a fresh interpreter with `environment` added."""
+    found = subprocess.run([sys.executable, "-c", code], env=os.environ | environment, capture_output=True, text=True)
+    assert found.returncode == 0, found.stderr
+    return json.loads(found.stdout)
+
+
 def kernels(environment: dict[str, str]) -> dict[str, str]:
     """What each library dispatches to in a fresh interpreter with `environment` added."""
-    found = subprocess.run(
-        [sys.executable, "-c", KERNELS], env=os.environ | environment, capture_output=True, text=True, check=True
-    )
-    return json.loads(found.stdout)
+    return printed(KERNELS, environment)
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +98,5 @@ FINGERPRINTS = (
 def test_a_run_under_an_imitation_has_another_fingerprint(others: list[str], rank: int) -> None:
     """runs.json's fingerprints (the code that writes them) name the kernels chosen, so the reproduction gate judges
     a run under an imitation as another machine's: by the seeds' spread, not bit for bit."""
-
-    def fingerprints(environment: dict[str, str]) -> list[dict]:
-        found = subprocess.run(
-            [sys.executable, "-c", FINGERPRINTS], env=os.environ | environment, capture_output=True, text=True
-        )
-        assert found.returncode == 0, found.stderr
-        return json.loads(found.stdout)
-
-    native, imitated = fingerprints({}), fingerprints(IMITATIONS[others[rank]])
+    native, imitated = printed(FINGERPRINTS, {}), printed(FINGERPRINTS, IMITATIONS[others[rank]])
     assert native[0] != imitated[0] and native[1] != imitated[1]
