@@ -4,7 +4,7 @@ CNN at its default."""
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import linecache
 import statistics
 import time
@@ -16,12 +16,12 @@ from threadpoolctl import threadpool_limits
 from benchmarks.common import Context, Row, median_and_range, numpy_peak_now
 from benchmarks.profiler import LineTimes
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models import cnn, cnn_numpy, cnn_torch, mlp_torch, torch_optim
-from mnist_numpy_vs_torch.models.mlp import initial_weights, layer_sizes
-from mnist_numpy_vs_torch.models.mlp_numpy import Backprop, NumpyMLP
-from mnist_numpy_vs_torch.models.numpy_common import DenseBackprop, shifted_exp
-from mnist_numpy_vs_torch.models.numpy_optim import SGD
-from mnist_numpy_vs_torch.params import Recipe
+from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE
+from mnist_numpy_vs_torch.models import cnn, mlp, numpy_nn
+from mnist_numpy_vs_torch.models.numpy_optim import SGD, Adam
+from mnist_numpy_vs_torch.models.spec import Architecture, Spec
+from mnist_numpy_vs_torch.params import MLPParams, Recipe
+from mnist_numpy_vs_torch.training import numpy_steps, torch_steps
 from mnist_numpy_vs_torch.training.batches import epoch_order
 from mnist_numpy_vs_torch.training.numpy_steps import NumpySteps
 from mnist_numpy_vs_torch.training.torch_steps import TorchSteps
@@ -35,54 +35,48 @@ TARGETS = {
 }
 
 
-def numpy_steps(hidden: list[int], batch_size: int, momentum: float, weight_decay: float) -> NumpySteps:
-    model = NumpyMLP(initial_weights(hidden, "kaiming_uniform", seed=0))
-    optimizer = SGD(*model.parameters(), momentum=momentum, weight_decay=weight_decay)
-    return NumpySteps(Backprop(model, batch_size), optimizer, batch_size, model.weights[0].shape[0], np.float32)
+def trainers(architecture: Architecture, recipe: Recipe) -> tuple[NumpySteps, TorchSteps]:
+    """Both frameworks' trainers of the architecture's network of seed 0, made as the training stages make them."""
+    numpy_trainer = numpy_steps.trainer(numpy_steps.network(architecture, recipe, seed=0), recipe)
+    return numpy_trainer, torch_steps.trainer(torch_steps.network(architecture, recipe, seed=0), recipe)
 
 
-def training_flops_per_sample(hidden: list[int]) -> int:
-    """Forward 2*sum(fan_in*fan_out); backward the same for the weight gradients, plus the deltas of every layer but
-    the first (no gradient for the input)."""
-    products = [a * b for a, b in itertools.pairwise(layer_sizes(hidden))]
-    return 2 * sum(products) * 2 + 2 * sum(products[1:])
+def mlp_recipe(recipe: MLPParams, hidden: list[int], batch_size: int) -> MLPParams:
+    return dataclasses.replace(recipe, hidden=tuple(hidden), batch_size=batch_size)
 
 
-def cnn_training_flops_per_sample(shape: cnn.Shape) -> int:
-    """Each convolution's product 2 H'W' F C k k forward and again for its weight gradient, and for its input
-    gradient but in the first; the dense head as the MLP's, with the input gradient the convolutions need."""
-    flops, side, inputs = 0, shape.sides()[0], 1
-    for index, out in enumerate(shape.channels):
-        width = side - shape.kernel + 1
-        product = 2 * width * width * out * inputs * shape.kernel**2
-        flops += product * (2 if index == 0 else 3)
-        side, inputs = width // cnn.POOL, out
-    products = [a * b for a, b in itertools.pairwise(shape.dense_sizes())]
-    return flops + 2 * sum(products) * 3
+def training_flops_per_sample(spec: Spec) -> int:
+    """Each layer with weights: its product forward, again for its weight gradient, and again for its input
+    gradient but in the first layer (no gradient for the image). A Linear (in, out) is 2 in out; a Conv2d is
+    2 H'W' F C k k on its H' x H' output, the side shrinking by k - 1 per convolution and halving per pool."""
+    flops, side, first = 0, IMAGE_SIDE, True
+    for name, *args in spec:
+        if name == "Linear":
+            product = 2 * args[0] * args[1]
+        elif name == "Conv2d":
+            inputs, outputs, k = args
+            side = side - k + 1
+            product = 2 * side * side * outputs * inputs * k * k
+        else:
+            side = side // args[0] if name == "MaxPool2d" else side
+            continue
+        flops += product * (2 if first else 3)
+        first = False
+    return flops
 
 
-def mlp_race(data: dataset.Inputs, hidden: list[int], batch_size: int, recipe: Recipe, rounds: int) -> dict:
-    torch_model = mlp_torch.from_layers(initial_weights(hidden, "kaiming_uniform", seed=0))
+def mlp_race(data: dataset.Inputs, recipe: MLPParams, rounds: int) -> dict:
+    numpy_trainer, torch_trainer = trainers(mlp.ARCHITECTURE, recipe)
     return epoch_race(
         data,
-        f"784-{'-'.join(map(str, hidden))}-10",
-        numpy_steps(hidden, batch_size, recipe.momentum, recipe.weight_decay),
-        TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe)),
-        batch_size,
+        f"784-{'-'.join(map(str, recipe.hidden))}-10",
+        numpy_trainer,
+        torch_trainer,
+        recipe.batch_size,
         recipe.lr,
-        training_flops_per_sample(hidden),
+        training_flops_per_sample(mlp.spec(recipe)),
         rounds,
     )
-
-
-def cnn_steps(recipe: Recipe) -> tuple[NumpySteps, TorchSteps]:
-    """Both frameworks' trainers of the default CNN, from the same initial weights."""
-    model = cnn_numpy.build(recipe, seed=0)
-    optimizer = SGD(*model.parameters(), momentum=recipe.momentum, weight_decay=recipe.weight_decay)
-    batch = recipe.batch_size
-    numpy_trainer = NumpySteps(cnn_numpy.Backprop(model, batch), optimizer, batch, 784, np.float32)
-    torch_model = cnn_torch.build(recipe, seed=0)
-    return numpy_trainer, TorchSteps(torch_model, torch_optim.optimizer(torch_model, recipe))
 
 
 def epoch_race(
@@ -146,25 +140,24 @@ def epoch_race(
     }
 
 
-TRACED = {  # the trainer's own code, per network
-    "mlp": [NumpySteps.train_epoch, DenseBackprop.__call__, SGD.step, shifted_exp],
-    "cnn": [
-        NumpySteps.train_epoch,
-        cnn_numpy.Backprop.__call__,
-        cnn_numpy.im2col,
-        cnn_numpy.pool,
-        cnn_numpy.pool_backward,
-        cnn_numpy.col2im,
-        DenseBackprop.__call__,
-        SGD.step,
-        shifted_exp,
-    ],
-}
+TRACED = [  # the trainer's own code, whatever the network
+    NumpySteps.train_epoch,
+    *(getattr(layer, method) for layer in numpy_nn.LAYERS.values() for method in ("forward", "backward")),
+    numpy_nn.Sequential.forward,
+    numpy_nn.Sequential.backward,
+    numpy_nn.im2col,
+    numpy_nn.col2im,
+    numpy_nn.pool,
+    numpy_nn.pool_backward,
+    numpy_nn.CrossEntropyLoss.forward,
+    numpy_nn.CrossEntropyLoss.backward,
+    numpy_nn.shifted_exp,
+    SGD.step,
+    Adam.step,
+]
 
 
-def numpy_step_profile(
-    data: dataset.Inputs, network: str, model: str, trainer: NumpySteps, batch_size: int, steps: int
-) -> dict:
+def numpy_step_profile(data: dataset.Inputs, model: str, trainer: NumpySteps, batch_size: int, steps: int) -> dict:
     """Where a NumPy training step's time goes, line by line of the trainer's own code (TRACED) in real steps. A
     line that calls np.matmul is a BLAS product; every other line is the rest (element-wise passes, reductions, the
     gather, the windows and Python). The same steps run untraced just before show roughly what the tracing costs."""
@@ -174,7 +167,7 @@ def numpy_step_profile(
     start = time.perf_counter()
     trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
     untraced = time.perf_counter() - start
-    with LineTimes(TRACED[network]) as times:
+    with LineTimes(TRACED) as times:
         trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
     traced = sum(times.seconds.values())
     lines = [
@@ -218,28 +211,31 @@ def bounds(profile: dict, race: dict) -> dict:
 
 def run(context: Context) -> dict:
     recipe, cnn_recipe = context.params.mlp, context.params.cnn
-    models = [(list(recipe.hidden), recipe.batch_size), ([800], 512)]  # the default, and a matmul-bound one
+    models = [  # the default, and a matmul-bound one
+        mlp_recipe(recipe, list(recipe.hidden), recipe.batch_size),
+        mlp_recipe(recipe, [800], 512),
+    ]
     races, profiles = [], []
     with threadpool_limits(context.threads, user_api="blas"):
-        for hidden, batch_size in models:
-            races.append(mlp_race(context.train, hidden, batch_size, recipe, context.rounds))
-        numpy_trainer, torch_trainer = cnn_steps(cnn_recipe)
+        for model in models:
+            races.append(mlp_race(context.train, model, context.rounds))
+        numpy_trainer, torch_trainer = trainers(cnn.ARCHITECTURE, cnn_recipe)
         shape = cnn.shape_of(cnn_recipe)
         name = f"CNN {'-'.join(map(str, shape.channels))} k{shape.kernel}"
-        flops = cnn_training_flops_per_sample(shape)
+        flops = training_flops_per_sample(cnn.spec(cnn_recipe))
         batch = cnn_recipe.batch_size
         races.append(
             epoch_race(context.train, name, numpy_trainer, torch_trainer, batch, cnn_recipe.lr, flops, context.rounds)
         )
         for race in races:
             print(f"epochs: {race['model']} b{race['batch_size']}: ratio {race['numpy_over_torch']:.2f}", flush=True)
-        for (hidden, batch_size), race in zip(models, races):
-            model = race["model"]
-            trainer = numpy_steps(hidden, batch_size, 0.9, 5e-4)
-            profile = numpy_step_profile(context.train, "mlp", model, trainer, batch_size, steps=24_000 // batch_size)
+        for model, race in zip(models, races):
+            trainer, _ = trainers(mlp.ARCHITECTURE, model)
+            steps = 24_000 // model.batch_size
+            profile = numpy_step_profile(context.train, race["model"], trainer, model.batch_size, steps)
             profiles.append(profile | bounds(profile, race))
-        trainer, _ = cnn_steps(cnn_recipe)
-        profile = numpy_step_profile(context.train, "cnn", races[-1]["model"], trainer, batch, steps=8_000 // batch)
+        trainer, _ = trainers(cnn.ARCHITECTURE, cnn_recipe)
+        profile = numpy_step_profile(context.train, races[-1]["model"], trainer, batch, steps=8_000 // batch)
         profiles.append(profile | bounds(profile, races[-1]))
     return {"epochs": races, "numpy_step_profile": profiles}
 

@@ -8,10 +8,10 @@ import torch
 
 from benchmarks.common import Context, Row
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models import mlp_torch, torch_common, torch_optim
+from mnist_numpy_vs_torch.models import mlp, torch_nn
 from mnist_numpy_vs_torch.training.batches import epoch_order
 from mnist_numpy_vs_torch.training.loop import run_learning_rates
-from mnist_numpy_vs_torch.training.torch_steps import TorchSteps, configure
+from mnist_numpy_vs_torch.training.torch_steps import configure, network, trainer
 
 
 def run(context: Context) -> dict:
@@ -22,15 +22,15 @@ def run(context: Context) -> dict:
     test_x, test_y = torch.from_numpy(test.x).to(device), torch.from_numpy(test.y).to(device)
     recipe, data = context.params.mlp, context.train
     configure(1, seed=0)
-    model = mlp_torch.build(recipe, 0).to(device)
-    steps = TorchSteps(model, torch_optim.optimizer(model, recipe))
+    model = network(mlp.ARCHITECTURE, recipe, seed=0).to(device)
+    steps = trainer(model, recipe)
     x, y = torch.from_numpy(data.x).to(device), torch.from_numpy(data.y).to(device)
     lrs = run_learning_rates(recipe, len(data))
     torch.cuda.synchronize()
     start = time.perf_counter()
     for epoch in range(recipe.epochs):
         steps.train_epoch(x, y, epoch_order(len(data.y), 0, epoch), recipe.batch_size, lrs[epoch])
-        accuracy = torch_common.evaluate(model, test_x, test_y)[1]
+        accuracy = torch_nn.evaluate(model, test_x, test_y)[1]
         if accuracy >= 0.98:
             torch.cuda.synchronize()
             seconds = time.perf_counter() - start

@@ -1,8 +1,8 @@
 """train@mlp-numpy: the MLP in NumPy, once per seed (the work is stages/train_numpy.py's)."""
 
 from mnist_numpy_vs_torch import cli
-from mnist_numpy_vs_torch.models import mlp_numpy
+from mnist_numpy_vs_torch.models import mlp
 from stages import train_numpy
 
 if __name__ == "__main__":
-    cli.run(lambda: train_numpy.main("mlp", mlp_numpy))
+    cli.run(lambda: train_numpy.main(mlp.ARCHITECTURE))

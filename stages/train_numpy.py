@@ -1,11 +1,10 @@
 """train@<architecture>-numpy stages: train a NumPy network once per seed; write seed-N.npz weights, seed-N.tsv
-logs and run.json. Each architecture's entry (train_mlp_numpy.py, ...) names its network module."""
+logs and run.json. Each architecture's entry (train_mlp_numpy.py, ...) names its architecture."""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -14,26 +13,28 @@ from mnist_numpy_vs_torch import params
 from mnist_numpy_vs_torch.atomic import write_json
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.machine import numpy_environment, threads_for
+from mnist_numpy_vs_torch.models import numpy_nn
 from mnist_numpy_vs_torch.models.saved import log_path, model_path, run_path
+from mnist_numpy_vs_torch.models.spec import Architecture
 from mnist_numpy_vs_torch.training.log import write_log
 from mnist_numpy_vs_torch.training.loop import EpochInputs
 from mnist_numpy_vs_torch.training.numpy_steps import train_seed
 
 
-def main(architecture: str, networks: ModuleType) -> None:
-    parser = argparse.ArgumentParser(description=f"train@{architecture}-numpy: {__doc__}")
+def main(architecture: Architecture) -> None:
+    parser = argparse.ArgumentParser(description=f"train@{architecture.name}-numpy: {__doc__}")
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
-    stage = params.for_stage(f"train@{architecture}-numpy")
-    section = getattr(stage, architecture)
+    stage = params.for_stage(f"train@{architecture.name}-numpy")
+    section = getattr(stage, architecture.name)
     train_set, val_set = dataset.load_split(args.prepared_dir, "train"), dataset.load_inputs(args.prepared_dir, "val")
     inputs = EpochInputs(train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift)
     labels = train_set.labels.astype(np.int64)
     threads = threads_for(stage.train_numpy.threads)
     with threadpool_limits(limits=threads, user_api="blas"):
         for seed in stage.train.seeds:
-            network, records = train_seed(f"{architecture} numpy", networks, section, inputs, labels, val_set, seed)
-            network.save(model_path(args.out_dir, "numpy", seed))
+            network, records = train_seed(architecture, section, inputs, labels, val_set, seed)
+            numpy_nn.save(network, model_path(args.out_dir, "numpy", seed))
             write_log(log_path(args.out_dir, seed), records)
         write_json(run_path(args.out_dir), numpy_environment(threads))

@@ -1,13 +1,12 @@
 """train@<architecture>-torch stages: train a PyTorch network once per seed, on CUDA when present; write seed-N.pt
-state_dicts, seed-N.tsv logs and run.json. Each architecture's entry (train_mlp_torch.py, ...) names its network
-module."""
+state_dicts, seed-N.tsv logs and run.json. Each architecture's entry (train_mlp_torch.py, ...) names its
+architecture."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 from pathlib import Path
-from types import ModuleType
 
 import numpy as np
 import torch
@@ -16,8 +15,9 @@ from mnist_numpy_vs_torch import params
 from mnist_numpy_vs_torch.atomic import write_json
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.machine import threads_for, torch_environment
-from mnist_numpy_vs_torch.models import torch_common
+from mnist_numpy_vs_torch.models import torch_nn
 from mnist_numpy_vs_torch.models.saved import log_path, model_path, run_path
+from mnist_numpy_vs_torch.models.spec import Architecture
 from mnist_numpy_vs_torch.training.log import write_log
 from mnist_numpy_vs_torch.training.loop import EpochInputs
 from mnist_numpy_vs_torch.training.torch_steps import configure, resolve_device, train_seed
@@ -25,13 +25,13 @@ from mnist_numpy_vs_torch.training.torch_steps import configure, resolve_device,
 log = logging.getLogger(__name__)
 
 
-def main(architecture: str, networks: ModuleType) -> None:
-    parser = argparse.ArgumentParser(description=f"train@{architecture}-torch: {__doc__}")
+def main(architecture: Architecture) -> None:
+    parser = argparse.ArgumentParser(description=f"train@{architecture.name}-torch: {__doc__}")
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     args = parser.parse_args()
-    stage = params.for_stage(f"train@{architecture}-torch")
-    section = getattr(stage, architecture)
+    stage = params.for_stage(f"train@{architecture.name}-torch")
+    section = getattr(stage, architecture.name)
     device = resolve_device(stage.train_torch.device)
     log.info("torch %s on %s", torch.__version__, device)
     train_set, val_set = dataset.load_split(args.prepared_dir, "train"), dataset.load_inputs(args.prepared_dir, "val")
@@ -40,8 +40,7 @@ def main(architecture: str, networks: ModuleType) -> None:
     threads = threads_for(stage.train_torch.threads)
     for seed in stage.train.seeds:
         configure(threads, seed)
-        name = f"{architecture} torch"
-        network, records = train_seed(name, networks, section, inputs, labels, val_set, seed, device)
-        torch_common.save(network, model_path(args.out_dir, "torch", seed))
+        network, records = train_seed(architecture, section, inputs, labels, val_set, seed, device)
+        torch_nn.save(network, model_path(args.out_dir, "torch", seed))
         write_log(log_path(args.out_dir, seed), records)
     write_json(run_path(args.out_dir), torch_environment(device.type, threads))

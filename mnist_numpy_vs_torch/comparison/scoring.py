@@ -13,7 +13,7 @@ from mnist_numpy_vs_torch.comparison.metrics import confusion_matrix, mean_std, 
 from mnist_numpy_vs_torch.data.dataset import Inputs
 from mnist_numpy_vs_torch.data.mnist import NUM_CLASSES
 from mnist_numpy_vs_torch.models.loading import load_predictor, logits_in_batches
-from mnist_numpy_vs_torch.models.numpy_common import cross_entropy
+from mnist_numpy_vs_torch.models.numpy_nn import cross_entropy
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS, identify
 from mnist_numpy_vs_torch.params import EvaluateParams
 

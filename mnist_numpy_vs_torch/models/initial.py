@@ -1,5 +1,6 @@
 """The one place that draws initial weights, from a seed's weight stream. Each architecture (models/mlp.py, ...)
-says which layers it has; both frameworks build from the arrays drawn here, so they start from the same weights.
+lists its layers; `initial_state` draws every weight and bias of such a list, and both frameworks load the state it
+returns, so they start from the same weights.
 
 kaiming_uniform, kaiming_normal (He): Var(W) = gain^2 / fan_in, biases zero. The gain is sqrt(2) for a layer followed
     by ReLU, which keeps the activations' scale through the network; a layer feeding softmax takes a small gain
@@ -17,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mnist_numpy_vs_torch import seeds
+from mnist_numpy_vs_torch.models.spec import WEIGHTED, Spec
 
 RELU_GAIN = float(np.sqrt(2.0))
 OUTPUT_GAIN = 0.1
@@ -50,3 +52,24 @@ def bias(rng: np.random.Generator, size: int, fan_in: int, init: str) -> np.ndar
 def uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np.ndarray:
     bound = np.float32(1.0 / np.sqrt(fan_in))
     return rng.random(shape, dtype=np.float32) * (2 * bound) - bound
+
+
+def initial_state(spec: Spec, init: str, seed: int) -> dict[str, np.ndarray]:
+    """The state_dict every network of `spec` starts from for `seed`: layer by layer, its weight, then its bias.
+    OUTPUT_GAIN for the last layer with weights, RELU_GAIN for the others. A Linear weight is drawn (in, out), the
+    order in which x W^T reads it, and handed over as its (out, in) transpose."""
+    rng = weights_stream(seed)
+    weighted = [(index, name, args) for index, (name, *args) in enumerate(spec) if name in WEIGHTED]
+    state = {}
+    for number, (index, name, args) in enumerate(weighted):
+        gain = OUTPUT_GAIN if number == len(weighted) - 1 else RELU_GAIN
+        if name == "Conv2d":
+            inputs, outputs, k = args
+            fan_in = inputs * k * k
+            weight = kaiming(rng, (outputs, inputs, k, k), fan_in, gain, init)
+        else:
+            fan_in, fan_out = args
+            weight = kaiming(rng, (fan_in, fan_out), fan_in, gain, init).T
+        state[f"{index}.weight"] = weight
+        state[f"{index}.bias"] = bias(rng, weight.shape[0], fan_in, init)
+    return state

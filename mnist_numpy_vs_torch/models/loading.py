@@ -1,5 +1,5 @@
-"""A saved model of any architecture and framework as one function from standardised inputs to logits, loaded
-without pickle. A new architecture adds its two loaders to NETWORKS."""
+"""A saved model of any architecture and framework as one function from standardised inputs to logits, in
+evaluation mode, loaded without pickle (models/saving.py's format: the file lists its own layers)."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ import numpy as np
 import torch
 
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
-from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
-from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
+from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
 from mnist_numpy_vs_torch.models.saved import model_path
 
 Predict = Callable[[np.ndarray], np.ndarray]  # (n, 784) float32 -> (n, 10) logits
 
 
-def _torch_predictor(model: torch.nn.Module) -> Predict:
+def numpy_predictor(network: numpy_nn.Sequential) -> Predict:
+    network.eval()
+    return network.forward
+
+
+def torch_predictor(model: torch.nn.Module) -> Predict:
     model.eval()
 
     def predict(x: np.ndarray) -> np.ndarray:
@@ -28,21 +31,17 @@ def _torch_predictor(model: torch.nn.Module) -> Predict:
     return predict
 
 
-NETWORKS: dict[tuple[str, str], Callable[[Path], Predict]] = {
-    ("mlp", "numpy"): lambda path: NumpyMLP.load(path).logits,
-    ("mlp", "torch"): lambda path: _torch_predictor(mlp_torch.load(path)),
-    ("cnn", "numpy"): lambda path: NumpyCNN.load(path).logits,
-    ("cnn", "torch"): lambda path: _torch_predictor(cnn_torch.load(path)),
+LOADERS: dict[str, Callable[[Path], Predict]] = {
+    "numpy": lambda path: numpy_predictor(numpy_nn.load(path)),
+    "torch": lambda path: torch_predictor(torch_nn.load(path)),
 }
-ARCHITECTURES = tuple(dict.fromkeys(architecture for architecture, _ in NETWORKS))
 
 
 def load_predictor(architecture: str, framework: str, directory: str | Path, seed: int) -> Predict:
     """The model of `seed` in `directory` (models/<architecture>/<framework>), as a function to logits."""
-    if (architecture, framework) not in NETWORKS:
-        known = ", ".join(f"{a}/{f}" for a, f in NETWORKS)
-        raise ModelFileError(f"{directory}: no {architecture}/{framework} networks here (known: {known})")
-    return NETWORKS[architecture, framework](model_path(directory, framework, seed))
+    if framework not in LOADERS:
+        raise ModelFileError(f"{directory}: no {architecture}/{framework} networks (frameworks: {', '.join(LOADERS)})")
+    return LOADERS[framework](model_path(directory, framework, seed))
 
 
 def logits_in_batches(predict: Predict, x: np.ndarray, batch_size: int) -> np.ndarray:

@@ -13,12 +13,10 @@ from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
+from mnist_numpy_vs_torch.models.architectures import DEFAULT, answering_order
 from mnist_numpy_vs_torch.models.loading import Predict, load_predictor
-from mnist_numpy_vs_torch.models.numpy_common import softmax
+from mnist_numpy_vs_torch.models.numpy_nn import softmax
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, model_dir, trained_seeds
-
-ARCHITECTURES = ("cnn", "mlp")  # the order answers are given in: the default first
-DEFAULT_ARCHITECTURE = ARCHITECTURES[0]
 
 
 def default_seed(models_dir: Path, architectures: tuple[str, ...], frameworks: tuple[str, ...]) -> int:
@@ -54,9 +52,9 @@ class Classifier:
         seed: int | None,
         frameworks: tuple[str, ...] = FRAMEWORKS,
         top: int = 3,
-        architectures: tuple[str, ...] = (DEFAULT_ARCHITECTURE,),
+        architectures: tuple[str, ...] = (DEFAULT,),
     ) -> Classifier:
-        architectures = tuple(a for a in ARCHITECTURES if a in architectures)
+        architectures = answering_order(architectures)
         seed = seed if seed is not None else default_seed(models_dir, architectures, frameworks)
         predictors = {
             a: {f: load_predictor(a, f, model_dir(models_dir, a, f), seed) for f in frameworks} for a in architectures

@@ -28,6 +28,7 @@ from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
+from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
 from mnist_numpy_vs_torch.recognition.picture import BOX, MNIST_STROKE, decode_digit
 
@@ -270,7 +271,7 @@ def draw_examples(classifier: Classifier, test: dataset.Split, path: Path, seed:
     import matplotlib.pyplot as plt
 
     figure, axes = plt.subplots(2, len(ALL_FAMILIES), figsize=(1.1 * len(ALL_FAMILIES), 2.9))
-    model = "cnn numpy" if "cnn" in classifier.predictors else next(iter(_answers(classifier, test.images[:1])[0]))
+    model = next(iter(_answers(classifier, test.images[:1])[0]))  # the first architecture's NumPy model
     for column, family in enumerate(ALL_FAMILIES):
         rng = np.random.default_rng([seed, ALL_FAMILIES.index(family)])
         index = int(rng.integers(len(test)))
@@ -294,14 +295,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mnist_numpy_vs_torch.recognition.oracle", description=__doc__)
     parser.add_argument("--digits", type=int, default=2000, help="pictures in all, spread over the families")
     parser.add_argument("--seed", type=int, default=0, help="which digits and settings are drawn")
-    parser.add_argument("--arch", choices=["cnn", "mlp", "all"], default="cnn")
+    parser.add_argument("--arch", choices=[*ARCHITECTURES, "all"], default=DEFAULT)
     parser.add_argument("--models-dir", type=Path, default=Path("models"))
     parser.add_argument("--prepared-dir", type=Path, default=Path("data/prepared"))
     parser.add_argument(
         "--figure", type=Path, metavar="PNG", help="also draw one picture per family, and what was seen"
     )
     args = parser.parse_args(argv)
-    architectures = ("cnn", "mlp") if args.arch == "all" else (args.arch,)
+    architectures = tuple(ARCHITECTURES) if args.arch == "all" else (args.arch,)
     classifier = Classifier.load(args.models_dir, args.prepared_dir, None, architectures=architectures)
     test = dataset.load_split(args.prepared_dir, "test")
     per_family = -(-args.digits // len(ALL_FAMILIES))

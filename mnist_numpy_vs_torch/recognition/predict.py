@@ -19,8 +19,9 @@ from PIL import Image
 
 from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.errors import PipelineError
+from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS
-from mnist_numpy_vs_torch.recognition.classifier import ARCHITECTURES, DEFAULT_ARCHITECTURE, Classifier
+from mnist_numpy_vs_torch.recognition.classifier import Classifier
 from mnist_numpy_vs_torch.recognition.picture import load_digit
 
 
@@ -36,7 +37,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--arch",
         choices=[*ARCHITECTURES, "all"],
-        help=f"which architecture answers (default: {DEFAULT_ARCHITECTURE}; with --serve, all, the CNN first)",
+        help=f"which architecture answers (default: {DEFAULT}; with --serve, all, {DEFAULT} first)",
     )
     parser.add_argument("--framework", choices=[*FRAMEWORKS, "both"], default="both")
     parser.add_argument("--seed", type=int, help="which seed's models (default: the first trained)")
@@ -61,8 +62,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns the exit status: 1 if any picture failed."""
     args = parse_args(argv)
     frameworks = FRAMEWORKS if args.framework == "both" else (args.framework,)
-    arch = args.arch or ("all" if args.serve else DEFAULT_ARCHITECTURE)
-    architectures = ARCHITECTURES if arch == "all" else (arch,)
+    arch = args.arch or ("all" if args.serve else DEFAULT)
+    architectures = tuple(ARCHITECTURES) if arch == "all" else (arch,)
     classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top, architectures)
     if args.serve:
         from mnist_numpy_vs_torch.recognition import server  # the web server's libraries load only when serving

@@ -12,9 +12,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from mnist_numpy_vs_torch.atomic import atomic_write
-from mnist_numpy_vs_torch.models import cnn_torch, mlp_torch
-from mnist_numpy_vs_torch.models.cnn_numpy import NumpyCNN
-from mnist_numpy_vs_torch.models.mlp_numpy import NumpyMLP
+from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
+from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.models.saved import LABELS, model_path
 from mnist_numpy_vs_torch.training.log import EpochRecord
 
@@ -73,11 +72,12 @@ def digit_grid(images: np.ndarray, titles: list[str], path: str | Path, columns:
 
 
 def first_layer(weights: dict[str, np.ndarray], path: str | Path, units: int = 12) -> None:
-    """The first `units` hidden units' input weights of each model, drawn as 28x28 images."""
+    """The first `units` hidden units' input weights of each model (rows of a Linear's (out, 784) weight), drawn
+    as 28x28 images."""
     figure, axes = plt.subplots(len(weights), units, figsize=(1.1 * units, 1.3 * len(weights)), layout="constrained")
     for row, (framework, weight) in zip(np.atleast_2d(axes), weights.items()):
         for unit, ax in enumerate(row):
-            image = weight[:, unit].reshape(28, 28)
+            image = weight[unit].reshape(28, 28)
             limit = np.abs(image).max()
             ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
             ax.set_xticks([])
@@ -134,19 +134,13 @@ def paired_differences(differences: dict[str, dict], path: str | Path) -> None:
 
 
 def first_layers(directories: dict[str, dict[str, Path]], seed: int, figure_dir: Path) -> None:
-    """What each architecture's first layer learned, both frameworks side by side: the MLP's first-layer weights
-    as 28x28 images, the CNN's first convolution's kernels."""
-    if "mlp" in directories:
-        mlp_dirs = directories["mlp"]
-        weights = {
-            "numpy": NumpyMLP.load(model_path(mlp_dirs["numpy"], "numpy", seed)).weights[0],
-            "torch": mlp_torch.to_layers(mlp_torch.load(model_path(mlp_dirs["torch"], "torch", seed)))[0][0],
+    """What each architecture's first layer learned, both frameworks side by side, drawn as its table entry says:
+    "images" (a Linear's weights as 28x28 images) or "filters" (a convolution's kernels); first_layer_<name>.png."""
+    draw = {"images": first_layer, "filters": filters}
+    for architecture, by_framework in directories.items():
+        first = {
+            "numpy": numpy_nn.load(model_path(by_framework["numpy"], "numpy", seed)).state_dict(),
+            "torch": torch_nn.state_arrays(torch_nn.load(model_path(by_framework["torch"], "torch", seed))),
         }
-        first_layer(weights, figure_dir / "first_layer_mlp.png")
-    if "cnn" in directories:
-        cnn_dirs = directories["cnn"]
-        kernels = {
-            "numpy": NumpyCNN.load(model_path(cnn_dirs["numpy"], "numpy", seed)).kernels[0],
-            "torch": cnn_torch.to_layers(cnn_torch.load(model_path(cnn_dirs["torch"], "torch", seed)))[0][0],
-        }
-        filters(kernels, figure_dir / "first_layer_cnn.png")
+        weights = {framework: next(iter(state.values())) for framework, state in first.items()}
+        draw[ARCHITECTURES[architecture].first_layer](weights, figure_dir / f"first_layer_{architecture}.png")

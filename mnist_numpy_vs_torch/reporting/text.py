@@ -7,12 +7,17 @@ import numpy as np
 
 from mnist_numpy_vs_torch.comparison import rule
 from mnist_numpy_vs_torch.comparison.metrics import per_seed
-from mnist_numpy_vs_torch.models import cnn, mlp
+from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS
+from mnist_numpy_vs_torch.models.spec import parameter_count
 from mnist_numpy_vs_torch.params import Params
 
 FIGURES = "figures"
-NAMES = {"mlp": "MLP", "cnn": "CNN"}
+FIRST_LAYER_CAPTIONS = {  # by how the architecture's first layer is drawn (its table entry's first_layer)
+    "images": "![First-layer weights]({0}/first_layer_{1}.png)\n\nFirst-layer weights of the first hidden units, "
+    "as 28x28 images.",
+    "filters": "![First convolution's filters]({0}/first_layer_{1}.png)\n\nThe first convolution's filters, as images.",
+}
 OUTCOME_WORDS = {
     rule.EQUIVALENT: "equivalent",
     rule.NUMPY_AHEAD: "NumPy ahead",
@@ -101,7 +106,7 @@ def rule_lines(comparison: dict, architectures: list[str]) -> list[str]:
         f"on validation; loss ±{margins['test_loss']:g} nats on test and ±{margins['val_loss']:g} nats on validation.",
         "",
     ]
-    dates = ", ".join(f"for the {NAMES[a]} on {rule.REGISTERED_ON[a]}" for a in architectures)
+    dates = ", ".join(f"for the {ARCHITECTURES[a].label} on {ARCHITECTURES[a].registered_on}" for a in architectures)
     if rule.is_registered(first["confidence"], margins):
         lines.append(
             f"This is the rule registered, the same for every architecture, {dates}: each before any result it "
@@ -197,15 +202,11 @@ def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dic
 
 def architecture_name(params: Params, architecture: str) -> str:
     """The network in one line."""
-    if architecture == "mlp":
-        return f"784 → {' → '.join(map(str, params.mlp.hidden))} → 10, ReLU"
-    return cnn.describe(cnn.shape_of(params.cnn)) + ", ReLU after each layer but the last"
+    return ARCHITECTURES[architecture].describe(getattr(params, architecture))
 
 
-def parameter_count(params: Params, architecture: str) -> int:
-    if architecture == "mlp":
-        return mlp.parameter_count(params.mlp.hidden)
-    return cnn.parameter_count(cnn.shape_of(params.cnn))
+def parameters_of(params: Params, architecture: str) -> int:
+    return parameter_count(ARCHITECTURES[architecture].spec(getattr(params, architecture)))
 
 
 def recipe_line(params: Params, architecture: str) -> str:
@@ -220,7 +221,8 @@ def recipe_line(params: Params, architecture: str) -> str:
         knobs = f"betas {recipe.betas[0]:g} and {recipe.betas[1]:g}, eps {recipe.eps:g}"
         decay = "decoupled weight decay" if recipe.optimizer == "adamw" else "weight decay (L2)"
     return (
-        f"- {NAMES[architecture]}: {architecture_name(params, architecture)}; {recipe.init.replace('_', ' ')} "
+        f"- {ARCHITECTURES[architecture].label}: {architecture_name(params, architecture)}; "
+        f"{recipe.init.replace('_', ' ')} "
         f"initialisation, biases zero, softmax cross-entropy. {optimizer}, learning rate {recipe.lr:g} "
         f"({schedule}, per step), {knobs}, {decay} {recipe.weight_decay:g} on weights; batch size "
         f"{recipe.batch_size}, {recipe.epochs} epochs."
@@ -243,9 +245,8 @@ def between_lines(comparison: dict, seeds: int) -> list[str]:
                 else " (one seed: no interval)"
             )
             difference = amount(judged["mean_difference"], "accuracy")
-            lines.append(
-                f"- {LABELS[framework]}: test accuracy {NAMES[second]} − {NAMES[first]} = {difference}{interval}."
-            )
+            names = f"{ARCHITECTURES[second].label} − {ARCHITECTURES[first].label}"
+            lines.append(f"- {LABELS[framework]}: test accuracy {names} = {difference}{interval}.")
     return lines
 
 
@@ -256,16 +257,10 @@ def architecture_section(
     seeds = params.train.seeds
     n, t = scores["numpy"]["test"], scores["torch"]["test"]
     nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
-    count = parameter_count(params, architecture)
+    count = parameters_of(params, architecture)
     both, only_numpy, only_torch = wrong_counts
-    name = NAMES[architecture]
-    first = (
-        f"![First-layer weights]({FIGURES}/first_layer_mlp.png)\n\nFirst-layer weights of the first hidden units, "
-        "as 28x28 images."
-        if architecture == "mlp"
-        else f"![First convolution's filters]({FIGURES}/first_layer_cnn.png)\n\nThe first convolution's filters, "
-        "as images."
-    )
+    name = ARCHITECTURES[architecture].label
+    first = FIRST_LAYER_CAPTIONS[ARCHITECTURES[architecture].first_layer].format(FIGURES, architecture)
     return [
         f"## {name}: {architecture_name(params, architecture)}",
         "",
@@ -314,18 +309,18 @@ def markdown(
     """The report; scores, comparison and runs as metrics/*.json hold them, keyed by architecture first."""
     train = params.train
     seeds = len(train.seeds)
-    architectures = [a for a in NAMES if a in scores]  # in the order NAMES gives: the MLP first
+    architectures = [a for a in ARCHITECTURES if a in scores]  # in the table's order: the MLP first
     verdicts = []
     for architecture in architectures:
         judged = comparison[architecture]
-        verdicts += [f"### {NAMES[architecture]}: {architecture_name(params, architecture)}", ""]
+        verdicts += [f"### {ARCHITECTURES[architecture].label}: {architecture_name(params, architecture)}", ""]
         verdicts += [
             f"- {verdict_sentence(split, quantity, judged[split][quantity], judged['confidence'], seeds)}"
             for split, quantity, _ in rule.METRICS
         ]
         verdicts += [
             "",
-            f"![{NAMES[architecture]}: per-seed differences with the interval and the margin]"
+            f"![{ARCHITECTURES[architecture].label}: per-seed differences with the interval and the margin]"
             f"({FIGURES}/paired_differences_{architecture}.png)",
             "",
         ]
@@ -338,7 +333,7 @@ def markdown(
         if train.shift
         else "The training images do not move."
     )
-    names = " and ".join(NAMES[a] for a in architectures)
+    names = " and ".join(ARCHITECTURES[a].label for a in architectures)
     lines = [
         "# NumPy vs PyTorch on MNIST",
         "",
@@ -373,7 +368,7 @@ def markdown(
             else []
         ),
         *(
-            f"- {NAMES[a]}, {LABELS[f]}: {runs[a][f]['framework']}, BLAS {runs[a][f]['blas']}, "
+            f"- {ARCHITECTURES[a].label}, {LABELS[f]}: {runs[a][f]['framework']}, BLAS {runs[a][f]['blas']}, "
             f"{runs[a][f]['device']}, {runs[a][f]['threads']} threads."
             for a in architectures
             for f in FRAMEWORKS

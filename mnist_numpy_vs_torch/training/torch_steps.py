@@ -1,10 +1,10 @@
 """The optimiser steps of one epoch for any PyTorch network, the conventional way: autograd and a torch.optim
-optimiser, on the device a run resolves (CUDA when present), with deterministic kernels and a fixed thread count."""
+optimiser, on the device a run resolves (CUDA when present), with deterministic kernels and a fixed thread count.
+`trainer(model, recipe)` is the one way to make the steps, for the stage, the benchmark and the tests alike."""
 
 from __future__ import annotations
 
 import os
-from types import ModuleType
 
 import numpy as np
 import torch
@@ -13,7 +13,9 @@ from torch import nn
 
 from mnist_numpy_vs_torch.data.dataset import Inputs
 from mnist_numpy_vs_torch.errors import PipelineError
-from mnist_numpy_vs_torch.models import torch_common, torch_optim
+from mnist_numpy_vs_torch.models import torch_nn, torch_optim
+from mnist_numpy_vs_torch.models.initial import initial_state
+from mnist_numpy_vs_torch.models.spec import Architecture
 from mnist_numpy_vs_torch.params import Recipe
 from mnist_numpy_vs_torch.training import loop
 from mnist_numpy_vs_torch.training.batches import batch_bounds
@@ -64,9 +66,19 @@ class TorchSteps:
         return losses.cpu().numpy().astype(np.float64)
 
 
+def trainer(model: nn.Module, recipe: Recipe) -> TorchSteps:
+    """The steps of `recipe`'s optimiser (torch.optim's, models/torch_optim.py) on `model`."""
+    return TorchSteps(model, torch_optim.optimizer(model, recipe))
+
+
+def network(architecture: Architecture, section: Recipe, seed: int) -> nn.Sequential:
+    """The architecture's network of `seed`, from the initial weights both frameworks share."""
+    spec = architecture.spec(section)
+    return torch_nn.build(spec, initial_state(spec, section.init, seed))
+
+
 def train_seed(
-    name: str,
-    networks: ModuleType,
+    architecture: Architecture,
     section: Recipe,
     inputs: loop.EpochInputs,
     labels: np.ndarray,
@@ -74,20 +86,20 @@ def train_seed(
     seed: int,
     device: torch.device,
 ) -> tuple[nn.Module, list[EpochRecord]]:
-    """Train `networks.build(section, seed)` on `device` for the recipe's epochs; return it and its per-epoch log.
-    `name`, for example "mlp torch", labels progress lines and errors."""
-    network = networks.build(section, seed).to(device)
-    steps = TorchSteps(network, torch_optim.optimizer(network, section))
+    """Train the architecture's network of `seed` on `device` for the recipe's epochs; return it and its
+    per-epoch log."""
+    model = network(architecture, section, seed).to(device)
+    steps = trainer(model, section)
     targets = torch.from_numpy(labels).to(device)
     val_x, val_y = torch.from_numpy(val_set.x).to(device), torch.from_numpy(val_set.y).to(device)
     records = loop.fit(
-        name,
+        f"{architecture.name} torch",
         lambda x, order, lrs: steps.train_epoch(
             torch.from_numpy(x).to(device), targets, order, section.batch_size, lrs
         ),
-        lambda: torch_common.evaluate(network, val_x, val_y),
+        lambda: torch_nn.evaluate(model, val_x, val_y),
         inputs=inputs,
         recipe=section,
         seed=seed,
     )
-    return network, records
+    return model, records

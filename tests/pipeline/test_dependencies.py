@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.clones import Clone
-from tests.conftest import ROOT, STAGES
 from tests.imports import code_deps, files_run_by, module_file, modules_imported, pipeline_stages
+from tests.project import ROOT, STAGES
 
 LIBRARY = ROOT / "mnist_numpy_vs_torch"
 
@@ -80,10 +80,15 @@ def test_lazy_imports_count_too(tmp_path: Path) -> None:
 
 def test_one_framework_never_loads_the_other_and_evaluate_not_the_schedule() -> None:
     models = LIBRARY / "models"
-    torch_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.models.mlp_torch"))
-    numpy_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.models.mlp_numpy"))
+    torch_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.training.torch_steps"))
+    numpy_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.training.numpy_steps"))
     assert not {p for p in torch_model if "numpy" in p.name} and not {p for p in numpy_model if "torch" in p.name}
-    assert models / "mlp.py" in torch_model and models / "mlp.py" in numpy_model  # the architecture both build
+    assert models / "spec.py" in torch_model and models / "spec.py" in numpy_model  # the layer lists both build
+    for name, stage in STAGES.items():  # a training stage reads its own architecture's module, no other's
+        if name.startswith("train@"):
+            architecture = name.removeprefix("train@").split("-")[0]
+            modules = {Path(f).name for f in code_deps(ROOT, stage.cmd) if "/models/" in f}
+            assert f"{architecture}.py" in modules and not modules & {"mlp.py", "cnn.py"} - {f"{architecture}.py"}
     assert "mnist_numpy_vs_torch/training/schedule.py" not in code_deps(ROOT, STAGES["evaluate"].cmd)
     for name, stage in STAGES.items():
         if name.startswith("train@"):

@@ -17,7 +17,7 @@ import yaml
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.reporting.text import speed_lines
 from tests.clones import Clone
-from tests.conftest import ROOT, SMALL, run_stage, stage_command, write_params
+from tests.project import ROOT, SMALL, run_stage, stage_command, write_params
 
 CONFIGURATION = yaml.safe_load(SMALL.read_text())
 SEEDS = CONFIGURATION["train"]["seeds"]
@@ -36,10 +36,10 @@ def independent_scores(root: Path, framework: str, seed: int) -> tuple[float, fl
     test = dataset.load_split(root / "data" / "prepared", "test")
     x = (test.images.reshape(-1, 784) / 255.0 - facts["train_pixel_mean"]) / facts["train_pixel_std"]
     if framework == "numpy":
-        with np.load(root / "models" / "mlp" / "numpy" / f"seed-{seed}.npz") as w:
-            layers = [(w["weight_0"], w["bias_0"]), (w["weight_1"], w["bias_1"])]
+        with np.load(root / "models" / "mlp" / "numpy" / f"seed-{seed}.npz") as w:  # torch's names and layouts
+            layers = [(w["0.weight"].T, w["0.bias"]), (w["2.weight"].T, w["2.bias"])]
     else:
-        state = torch.load(root / "models" / "mlp" / "torch" / f"seed-{seed}.pt", weights_only=True)
+        state = torch.load(root / "models" / "mlp" / "torch" / f"seed-{seed}.pt", weights_only=True)["state_dict"]
         layers = [
             (state["0.weight"].numpy().T, state["0.bias"].numpy()),
             (state["2.weight"].numpy().T, state["2.bias"].numpy()),

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.clones import Clone
-from tests.conftest import ARTIFACTS, ROOT
+from tests.project import ARTIFACTS, ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import ROOT, STAGES, TRAINERS
+from tests.project import ROOT, STAGES, TRAINERS
 
 README = (ROOT / "README.md").read_text()
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.clones import Clone, fresh_clone
-from tests.conftest import STAGES
+from tests.project import STAGES
 from tests.s3 import S3Server
 
 pytestmark = pytest.mark.slow

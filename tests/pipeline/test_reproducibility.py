@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.clones import Clone, fresh_clone
-from tests.conftest import STAGES
+from tests.project import STAGES
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +129,11 @@ def change(clone: Clone, path: str, section: str | None, key: str | None, value:
         (("params.yaml", "train_numpy", "threads", 1), {"train@mlp-numpy", "train@cnn-numpy"}),
         (("params.yaml", "cnn", "lr", 0.01), {"train@cnn-numpy", "train@cnn-torch", "report"}),
         (("params.yaml", "mlp", "epochs", 2), {"train@mlp-numpy", "train@mlp-torch", "report"}),
-        (("mnist_numpy_vs_torch/models/cnn_numpy.py", None, None, None), {"train@cnn-numpy", "evaluate", "report"}),
+        (
+            ("mnist_numpy_vs_torch/models/numpy_nn.py", None, None, None),
+            {"train@mlp-numpy", "train@cnn-numpy", "evaluate", "report"},
+        ),
+        (("mnist_numpy_vs_torch/models/cnn.py", None, None, None), {"train@cnn-numpy", "train@cnn-torch", "report"}),
         (("params.yaml", "evaluate", "batch_size", 1000), {"evaluate"}),
     ],
 )

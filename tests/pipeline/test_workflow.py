@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.conftest import ROOT
+from tests.project import ROOT
 
 WORKFLOW = ROOT / ".github" / "workflows" / "ci.yml"
 TOOLS = Path(sys.executable).parent  # actionlint and shellcheck come with the dev dependencies

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.conftest import NO_CHROMIUM, chromium_executable
+from tests.chromium import NO_CHROMIUM, chromium_executable
 
 
 def executable(path: Path) -> Path:

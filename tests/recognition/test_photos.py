@@ -24,8 +24,8 @@ from PIL import Image, ImageOps
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.recognition.picture import decode_digit, load_digit
-from tests.conftest import predict
 from tests.photos import Conditions, phone_photo
+from tests.project import predict
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ from PIL import Image, ImageDraw
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import ImageInputError
 from mnist_numpy_vs_torch.recognition.picture import decode_digit, load_digit, to_mnist
-from tests.conftest import predict
+from tests.project import predict
 
 SAMPLE = 300
 

@@ -24,7 +24,7 @@ import requests
 from PIL import Image, ImageDraw
 
 from mnist_numpy_vs_torch.data import dataset
-from tests.conftest import ARTIFACTS
+from tests.project import ARTIFACTS
 
 pytestmark = pytest.mark.slow
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import signal
-import subprocess
-import textwrap
-import time
 from pathlib import Path
 
 import pytest
@@ -15,8 +11,8 @@ import pytest
 from mnist_numpy_vs_torch.data.download import RetryPolicy, fetch, fetch_all, sources
 from mnist_numpy_vs_torch.data.mnist import SHA256 as MNIST_SHA256
 from mnist_numpy_vs_torch.errors import DownloadError
-from tests.conftest import FAST_POLICY, ROOT, mnist_sources, stage_command, verified_mnist, write_params
 from tests.loopback import LoopbackServer
+from tests.project import FAST_POLICY, ROOT, mnist_sources, verified_mnist
 
 PAYLOAD = os.urandom(200_000)
 NAME = "payload.bin"
@@ -99,46 +95,6 @@ def test_local_folder_with_wrong_bytes_is_refused(tmp_path: Path) -> None:
     with pytest.raises(DownloadError, match="SHA-256"):
         fetch(NAME, SHA, [str(tmp_path)], tmp_path / "out", QUICK)
     assert not (tmp_path / "out" / NAME).exists()
-
-
-def test_stage_killed_part_way_then_rerun_ends_with_correct_files(tmp_path: Path, mnist_files: dict) -> None:
-    """SIGKILL with half a file received leaves no file at the output path; the rerun completes it."""
-    write_params(tmp_path)
-    out = tmp_path / "raw"
-    with LoopbackServer(mnist_files, {"stall": "stall", "good": "ok"}, slow_seconds=20) as server:
-        env = os.environ | {"MNIST_MIRROR": server.url("stall")}
-        process = subprocess.Popen(stage_command("download", str(out)), cwd=tmp_path, env=env)
-        deadline = time.monotonic() + 20
-        while not any(out.glob(".*.tmp")) and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
-        assert process.poll() is None and any(out.glob(".*.tmp")), "the download never got under way"
-        process.send_signal(signal.SIGKILL)
-        process.wait()
-        assert not any(out.glob("*.gz")), "a partial file stands at the output path"
-        rerun = subprocess.run(
-            stage_command("download", str(out)),
-            cwd=tmp_path,
-            env=os.environ | {"MNIST_MIRROR": server.url("good")},
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-    assert rerun.returncode == 0, rerun.stderr
-    assert sorted(p.name for p in out.iterdir()) == sorted(MNIST_SHA256)
-
-
-def test_stage_failure_is_one_line_and_nonzero(tmp_path: Path) -> None:
-    params = textwrap.dedent((ROOT / "params.yaml").read_text()).replace(
-        "https://ossci-datasets.s3.amazonaws.com/mnist/", "http://127.0.0.1:9/"
-    )
-    params = params.replace("https://storage.googleapis.com/cvdf-datasets/mnist/", "http://127.0.0.1:9/b/")
-    params = params.replace("retries: 3", "retries: 0").replace("timeout_seconds: 30.0", "timeout_seconds: 1.0")
-    write_params(tmp_path, params)
-    result = subprocess.run(stage_command("download", "raw"), cwd=tmp_path, capture_output=True, text=True, timeout=60)
-    assert result.returncode == 1
-    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "http://127.0.0.1:9/" in errors[0] and "Traceback" not in result.stderr
-    assert not (tmp_path / "raw").exists() or not any((tmp_path / "raw").iterdir())
 
 
 def test_tests_look_for_mnist_in_the_shared_folder_then_data_raw() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import gzip
 import struct
-import subprocess
 import tempfile
 from pathlib import Path
 
@@ -15,7 +14,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mnist_numpy_vs_torch.data import idx
-from tests.conftest import ROOT, stage_command, write_params
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
@@ -86,30 +84,3 @@ def test_corrupt_gzip_streams_are_refused(position: int, garbage: bytes) -> None
             assert str(error).startswith(f"{path}: ")
         else:  # a flipped byte the CRC cannot see is impossible; anything read must be the real data
             assert np.array_equal(array, images(2))
-
-
-@pytest.mark.parametrize("fault", ["empty", "not-gzip", "bad-magic", "short"])
-def test_the_parse_stage_prints_one_line_and_exits_nonzero(tmp_path: Path, fault: str) -> None:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    idx.write(raw / "train-images-idx3-ubyte.gz", images(12))
-    idx.write(raw / "train-labels-idx1-ubyte.gz", np.arange(12, dtype=np.uint8) % 10)
-    idx.write(raw / "t10k-images-idx3-ubyte.gz", images(3))
-    idx.write(raw / "t10k-labels-idx1-ubyte.gz", np.array([1, 2, 3], np.uint8))
-    broken = raw / "t10k-images-idx3-ubyte.gz"
-    data = idx.encode(images(3))
-    broken.write_bytes(
-        {
-            "empty": b"",
-            "not-gzip": data,
-            "bad-magic": gzip.compress(b"\x00\x00\x09\x03" + data[4:]),
-            "short": gzip.compress(data[:-10]),
-        }[fault]
-    )
-    params = (ROOT / "params.yaml").read_text().replace("val_size: 5000", "val_size: 2")
-    write_params(tmp_path, params)
-    result = subprocess.run(stage_command("parse", "raw", "out"), cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
-    assert result.stderr.startswith("error: raw/t10k-images-idx3-ubyte.gz: ")
-    assert not (tmp_path / "out").exists()

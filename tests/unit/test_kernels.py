@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.project import ROOT
 
 # Older generations, newest first: the environment that makes each library choose as it would there.
 IMITATIONS = {

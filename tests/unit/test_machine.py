@@ -10,7 +10,7 @@ import yaml
 from mnist_numpy_vs_torch import machine
 from mnist_numpy_vs_torch.errors import ParamsError
 from mnist_numpy_vs_torch.params import validate
-from tests.conftest import ROOT
+from tests.project import ROOT
 
 
 def fake_proc(root: Path, commands: dict[int, list[str]]) -> Path:

@@ -5,26 +5,15 @@ from __future__ import annotations
 import copy
 import dataclasses
 import re
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 import yaml
 
 from mnist_numpy_vs_torch.params import ParamsError, declared_keys, for_stage, load_params, validate
-from tests.conftest import ROOT, STAGES, run_stage, write_params
+from tests.project import ROOT, STAGES, changed, write_params
 
 DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
-
-
-def changed(dotted: str, value: object) -> dict:
-    params = copy.deepcopy(DEFAULTS)
-    *sections, key = dotted.split(".")
-    node = params
-    for section in sections:
-        node = node[section]
-    node[key] = value
-    return params
 
 
 def test_the_committed_params_are_valid_and_typed() -> None:
@@ -75,17 +64,6 @@ def test_a_missing_key_is_named() -> None:
     del params["mlp"]["momentum"]
     with pytest.raises(ParamsError, match="mlp.momentum: missing"):
         validate(params)
-
-
-def test_every_stage_refuses_bad_params_before_work(tmp_path: Path) -> None:
-    write_params(tmp_path, yaml.safe_dump(changed("mlp.lr", "1e-3")))
-    with ThreadPoolExecutor(4) as pool:  # each is a process that mostly imports: side by side
-        results = dict(zip(STAGES, pool.map(lambda stage: run_stage(tmp_path, stage), STAGES)))
-    for stage, result in results.items():
-        assert result.returncode == 1, stage
-        assert result.stderr.startswith("error: mlp.lr: expected a number > 0, got the string '1e-3'"), stage
-        assert len(result.stderr.strip().splitlines()) == 1
-        assert sorted(p.name for p in tmp_path.iterdir()) == ["dvc.yaml", "params.yaml"]
 
 
 def test_a_stage_gets_only_the_keys_its_dvc_yaml_entry_declares(tmp_path: Path) -> None:

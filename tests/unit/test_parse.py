@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch.data import dataset, idx
-from tests.conftest import stage_command, write_params
+from mnist_numpy_vs_torch.data import dataset
 
 MNIST_TRAIN_CLASS_COUNTS = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
 MNIST_TEST_CLASS_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -72,19 +70,3 @@ def test_normalise_uses_the_training_statistics() -> None:
     x = dataset.normalise(images, mean=0.5, std=0.25)
     assert x.dtype == np.float32 and x.shape == (2, 784)
     assert np.allclose(x[0], -2.0) and np.allclose(x[1], 2.0)
-
-
-def test_parse_stage_names_a_malformed_file_in_one_line(tmp_path: Path) -> None:
-    raw = tmp_path / "raw"
-    raw.mkdir()
-    idx.write(raw / "train-images-idx3-ubyte.gz", np.zeros((10, 28, 28), np.uint8))
-    idx.write(raw / "train-labels-idx1-ubyte.gz", np.arange(10, dtype=np.uint8))
-    idx.write(raw / "t10k-images-idx3-ubyte.gz", np.zeros((4, 28, 28), np.uint8))
-    idx.write(raw / "t10k-labels-idx1-ubyte.gz", np.array([1, 2, 11, 3], np.uint8))
-    write_params(tmp_path)
-    result = subprocess.run(stage_command("parse", "raw", "prepared"), cwd=tmp_path, capture_output=True, text=True)
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines() == [
-        "error: raw/t10k-labels-idx1-ubyte.gz: label 11 at index 2 is outside 0..9"
-    ]
-    assert not (tmp_path / "prepared").exists()

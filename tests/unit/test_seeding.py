@@ -7,9 +7,15 @@ import numpy as np
 
 from mnist_numpy_vs_torch import seeds
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models.initial import OUTPUT_GAIN
-from mnist_numpy_vs_torch.models.mlp import initial_weights
+from mnist_numpy_vs_torch.models.initial import OUTPUT_GAIN, initial_state
 from mnist_numpy_vs_torch.training import batches, loop
+
+
+def initial_weights(hidden: list[int], init: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(weight, bias) of each layer of a 784-hidden-10 MLP of `seed`, weights (out, in) as nn.Linear's."""
+    spec = [("Linear", 784, hidden[0]), ("ReLU",), ("Linear", hidden[0], 10)]
+    state = list(initial_state(spec, init, seed).values())
+    return list(zip(state[::2], state[1::2]))
 
 
 def test_same_seed_same_weights_other_seed_other_weights() -> None:
@@ -20,7 +26,7 @@ def test_same_seed_same_weights_other_seed_other_weights() -> None:
     other = initial_weights([64], "kaiming_normal", 4)
     assert all(np.array_equal(a, b) for (a, _), (b, _) in zip(first, again))
     assert not np.array_equal(first[0][0], other[0][0])
-    assert [w.shape for w, _ in first] == [(784, 64), (64, 10)] and first[0][0].dtype == np.float32
+    assert [w.shape for w, _ in first] == [(64, 784), (10, 64)] and first[0][0].dtype == np.float32
 
 
 def test_he_scale_on_relu_layers_and_a_small_output_layer() -> None:

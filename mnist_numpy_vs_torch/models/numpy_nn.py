@@ -1,0 +1,520 @@
+"""The layers every NumPy network here is built from, each the twin of its torch.nn namesake: the same name, the same
+arguments in the same order, the same weight layout, and a forward and a backward pass written as the equations
+above them. `Sequential` calls them in turn, as nn.Sequential does, and builds from the same list of layers
+(models/spec.py) as the torch twin (models/torch_nn.py), so that printing either shows the same network.
+
+Conventions, for a batch of B samples:
+- Images travel channels-last, (B, H, W, C), so that a convolution's windows are one strided view and copying them
+  moves runs of C contiguous numbers. `Unflatten` makes them from (B, C H W) rows; `Flatten` writes them back in
+  torch's (C, H, W) order, so the dense layers after it see exactly what torch's see.
+- Every backward pass takes dL/d(output) and returns dL/d(input); a layer with parameters fills their gradients
+  (`weight_grad`, `bias_grad`), which the optimiser reads (models/numpy_optim.py). The first layer with parameters
+  computes no input gradient, as autograd computes none for an input that needs none.
+- In training mode a layer keeps what its backward pass needs, in buffers allocated at the first batch (the
+  largest) and reused by every step; a smaller last batch uses the front of them. In evaluation mode nothing is
+  kept and every pass allocates what it needs, as under torch.no_grad.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.errors import ModelFileError
+from mnist_numpy_vs_torch.models import saving
+from mnist_numpy_vs_torch.models.spec import Spec
+
+# Images per evaluation pass through a convolution: the windows of 2,000 images would take hundreds of MB.
+INFERENCE_CHUNK = 500
+
+
+class Module:
+    """What every layer has: a training flag, its parameters, and the buffers it keeps between steps."""
+
+    def __init__(self) -> None:
+        self.training = True
+        self.needs_input_grad = True  # Sequential clears it on its first layer with parameters
+        self._buffers: dict[str, np.ndarray] = {}
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def backward(self, grad: np.ndarray) -> np.ndarray | None:
+        raise NotImplementedError
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """(name, value, gradient) of each parameter, weight before bias."""
+        return []
+
+    def buffer(self, name: str, shape: tuple[int, ...], dtype: np.dtype, batch_axis: int | None = 0) -> np.ndarray:
+        """An array of `shape`: in training, kept under `name` and reused (allocated again only when a larger batch
+        comes along the batch axis); in evaluation, a fresh one."""
+        if not self.training:
+            return np.empty(shape, dtype)
+        kept = self._buffers.get(name)
+        if kept is not None and kept.shape == shape and kept.dtype == dtype:  # every step but an epoch's last
+            return kept
+        fits = (
+            kept is not None
+            and kept.dtype == dtype
+            and kept.ndim == len(shape)
+            and all(k >= s if i == batch_axis else k == s for i, (k, s) in enumerate(zip(kept.shape, shape)))
+        )
+        if not fits:
+            kept = self._buffers[name] = np.empty(shape, dtype)
+        if batch_axis is None:
+            return kept
+        return kept[(slice(None),) * batch_axis + (slice(0, shape[batch_axis]),)]
+
+    def extra_repr(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.extra_repr()})"
+
+
+class Linear(Module):
+    """Linear(in_features, out_features): weight (out_features, in_features) and bias (out_features,), as nn.Linear's.
+
+        forward    z = x W^T + b                 x (B, in) -> z (B, out)
+        backward   dW = dz^T x      (out, in)
+                   db = sum_i dz_i  (out,)
+                   dx = dz W        (B, in)
+
+    W is stored column-major, so W^T is a row-major (in, out) array and each line above is one BLAS product on
+    row-major operands (the same products, in the same order, as before the layers had torch's layout).
+    """
+
+    def __init__(self, in_features: int, out_features: int) -> None:
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self.set_parameters(np.zeros((out_features, in_features), np.float32), np.zeros(out_features, np.float32))
+
+    def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.weight = np.array(weight, order="F")  # (out, in), column-major; a copy, as load_state_dict copies
+        self.bias = np.array(bias)
+        self.weight_grad, self.bias_grad = np.empty_like(self.weight), np.empty_like(self.bias)
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        return [("weight", self.weight, self.weight_grad), ("bias", self.bias, self.bias_grad)]
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        z = np.matmul(x, self.weight.T, out=self.buffer("z", (len(x), self.out_features), self.weight.dtype))
+        z += self.bias
+        if self.training:
+            self.x = x
+        return z
+
+    def backward(self, dz: np.ndarray) -> np.ndarray | None:
+        np.matmul(self.x.T, dz, out=self.weight_grad.T)  # dW^T = x^T dz, into the row-major (in, out) storage
+        np.sum(dz, axis=0, out=self.bias_grad)
+        if not self.needs_input_grad:
+            return None
+        return np.matmul(dz, self.weight, out=self.buffer("dx", self.x.shape, self.weight.dtype))
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias=True"
+
+
+def im2col(a: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
+    """Every k x k window of a (B, H, W, C) batch, copied out as (B, H', W', k, k, C), H' = H - k + 1."""
+    view = sliding_window_view(a, (k, k), axis=(1, 2)).transpose(0, 1, 2, 4, 5, 3)  # (B, H', W', k, k, C), no copy
+    if out is None:
+        return view.copy()
+    np.copyto(out, view)
+    return out
+
+
+def kernel_matrix(kernel: np.ndarray) -> np.ndarray:
+    """W~: the kernels (F, C, k, k) as rows (F, k k C), in the windows' order."""
+    return kernel.transpose(0, 2, 3, 1).reshape(len(kernel), -1)
+
+
+def col2im(dcols: np.ndarray, da: np.ndarray, k: int) -> None:
+    """da[b, i + y, j + x, c] = sum of dcols[y, x, b, i, j, c] over the windows that read pixel (i + y, j + x).
+    dcols comes (k, k, B, H', W', C): each (y, x) a contiguous block, added in one pass."""
+    h, w = dcols.shape[3], dcols.shape[4]
+    da[...] = 0
+    for y in range(k):
+        for x in range(k):
+            da[:, y : y + h, x : x + w, :] += dcols[y, x]
+
+
+class Conv2d(Module):
+    """Conv2d(in_channels, out_channels, kernel_size): weight (F, C, k, k) and bias (F,), as nn.Conv2d's; valid,
+    stride 1; cross-correlation, as torch computes it. On channels-last input a (B, H, W, C):
+
+        cols[b, i, j] = a[b, i:i+k, j:j+k, :] as (k, k, C), flattened     (B H' W', k k C),  H' = H - k + 1
+        z = cols W~^T + b,   W~[f] = W[f] as (k, k, C), flattened          (B, H', W', F)
+
+    backward, given dz:
+
+        dW~ = dz^T cols,   db = sum over b, i, j of dz                     one BLAS product
+        dcols[y, x] = dz W~[:, y, x, :]                                    (k, k, B H' W', C), k k products
+        da[b, i + y, j + x, c] += dcols[y, x, b, i, j, c]                  col2im: each window's gradient back to
+                                                                           the pixels it read
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: int) -> None:
+        super().__init__()
+        self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
+        k = kernel_size
+        self.set_parameters(np.zeros((out_channels, in_channels, k, k), np.float32), np.zeros(out_channels, np.float32))
+
+    def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
+        self.weight, self.bias = np.array(weight), np.array(bias)
+        self.weight_grad, self.bias_grad = np.empty_like(self.weight), np.empty_like(self.bias)
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        return [("weight", self.weight, self.weight_grad), ("bias", self.bias, self.bias_grad)]
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        k, f, dtype = self.kernel_size, self.out_channels, self.weight.dtype
+        n, height, width = len(a), a.shape[1] - k + 1, a.shape[2] - k + 1
+        matrix = self.buffer("matrix", (f, k * k * self.in_channels), dtype, batch_axis=None)
+        np.copyto(matrix, kernel_matrix(self.weight))
+        z = self.buffer("z", (n, height, width, f), dtype)
+        chunk = n if self.training else INFERENCE_CHUNK
+        for start in range(0, n, chunk):
+            part = a[start : start + chunk]
+            cols = im2col(part, k, out=self.buffer("cols", (len(part), height, width, k, k, a.shape[3]), dtype))
+            np.matmul(cols.reshape(-1, matrix.shape[1]), matrix.T, out=z[start : start + chunk].reshape(-1, f))
+        z += self.bias
+        if self.training:
+            self.cols, self.matrix, self.input_shape = cols, matrix, a.shape
+        return z
+
+    def backward(self, dz: np.ndarray) -> np.ndarray | None:
+        k, f, dtype = self.kernel_size, self.out_channels, self.weight.dtype
+        dz2 = dz.reshape(-1, f)
+        transposed = self.buffer("weight_grad_t", (self.matrix.shape[1], f), dtype, batch_axis=None)
+        grad = np.matmul(self.cols.reshape(len(dz2), -1).T, dz2, out=transposed)  # dW~^T
+        np.copyto(self.weight_grad, grad.reshape(k, k, -1, f).transpose(3, 2, 0, 1))  # (F, C, k, k)
+        np.sum(dz2, axis=0, out=self.bias_grad)
+        if not self.needs_input_grad:
+            return None
+        n, height, width, c = *dz.shape[:3], self.in_channels
+        blocks = self.buffer("blocks", (k * k, f, c), dtype, batch_axis=None)  # W~ as k k blocks (F, C)
+        np.copyto(blocks, self.matrix.reshape(f, k * k, c).transpose(1, 0, 2))
+        dcols = self.buffer("dcols", (k, k, n, height, width, c), dtype, batch_axis=2)
+        for block, out in zip(blocks, dcols.reshape(k * k, len(dz2), c)):  # k k products (N, F) (F, C)
+            np.matmul(dz2, block, out=out)
+        da = self.buffer("da", self.input_shape, dtype)
+        col2im(dcols, da, k)
+        return da
+
+    def extra_repr(self) -> str:
+        k = self.kernel_size
+        return f"{self.in_channels}, {self.out_channels}, kernel_size=({k}, {k}), stride=(1, 1)"
+
+
+class ReLU(Module):
+    """ReLU(inplace=False):
+
+        forward   r = max(z, 0)
+        backward  dz = dr [r > 0]            (r > 0 exactly where z > 0)
+
+    With inplace=True, as nn.ReLU(inplace=True), r is written over z and dz over dr: after a Linear or a Conv2d,
+    whose backward passes read their input and never their output, that saves a buffer and the memory traffic of
+    a second one (4-10% of the CNN's step, measured in alternating runs), with the same numbers.
+    """
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
+
+    def forward(self, z: np.ndarray) -> np.ndarray:
+        r = np.maximum(z, 0, out=z if self.inplace else self.buffer("r", z.shape, z.dtype))
+        if self.training:
+            self.r = r
+        return r
+
+    def backward(self, dr: np.ndarray) -> np.ndarray:
+        mask = np.greater(self.r, 0, out=self.buffer("mask", self.r.shape, np.dtype(bool)))
+        return np.multiply(dr, mask, out=dr if self.inplace else self.buffer("dz", dr.shape, dr.dtype))
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+def pool(r: np.ndarray, size: int, out: np.ndarray | None = None) -> np.ndarray:
+    """size x size max-pool, stride `size`, of (B, H, W, C); an odd last row or column is dropped, as torch drops it.
+    Written for size 2 as two pairwise maxima of the four positions (the pools here are 2x2)."""
+    h, w = r.shape[1] // size * size, r.shape[2] // size * size
+    top = np.maximum(r[:, 0:h:size, 0:w:size], r[:, 0:h:size, 1:w:size])
+    return np.maximum(top, np.maximum(r[:, 1:h:size, 0:w:size], r[:, 1:h:size, 1:w:size], out=out), out=out)
+
+
+def pool_backward(r: np.ndarray, p: np.ndarray, dp: np.ndarray, dr: np.ndarray, size: int) -> None:
+    """dr = dp routed to the first position of each window (row by row) that holds its maximum p; 0 elsewhere.
+    Ties are common (a uniform background gives equal neighbours), so "first" matters: torch routes them so."""
+    h, w = p.shape[1] * size, p.shape[2] * size
+    if h < dr.shape[1] or w < dr.shape[2]:
+        dr[...] = 0  # the odd last row or column the pool dropped
+    taken, here = np.zeros(p.shape, bool), np.empty(p.shape, bool)
+    for dy in range(size):
+        for dx in range(size):
+            np.equal(r[:, dy:h:size, dx:w:size], p, out=here)
+            np.greater(here, taken, out=here)  # holds the maximum, and no earlier position did
+            np.multiply(dp, here, out=dr[:, dy:h:size, dx:w:size])
+            taken |= here
+
+
+class MaxPool2d(Module):
+    """MaxPool2d(kernel_size) with stride = kernel_size, as nn.MaxPool2d's default; 2x2 here:
+
+    p[b, u, v, c] = max over dy, dx < 2 of r[b, 2u + dy, 2v + dx, c]          (B, H/2, W/2, C)
+    backward  dr[b, 2u + dy, 2v + dx, c] = dp[b, u, v, c] at the first (dy, dx), row by row, holding the
+              maximum; 0 elsewhere                                             (the route torch's takes)
+    """
+
+    def __init__(self, kernel_size: int) -> None:
+        super().__init__()
+        if kernel_size != 2:
+            raise ValueError(f"MaxPool2d: kernel_size 2 only (got {kernel_size})")
+        self.kernel_size = kernel_size
+
+    def forward(self, r: np.ndarray) -> np.ndarray:
+        size = self.kernel_size
+        shape = (len(r), r.shape[1] // size, r.shape[2] // size, r.shape[3])
+        p = pool(r, size, out=self.buffer("p", shape, r.dtype))
+        if self.training:
+            self.r, self.p = r, p
+        return p
+
+    def backward(self, dp: np.ndarray) -> np.ndarray:
+        dr = self.buffer("dr", self.r.shape, dp.dtype)
+        pool_backward(self.r, self.p, dp, dr, self.kernel_size)
+        return dr
+
+    def extra_repr(self) -> str:
+        k = self.kernel_size
+        return f"kernel_size={k}, stride={k}, padding=0, dilation=1, ceil_mode=False"
+
+
+class Flatten(Module):
+    """Flatten(): channels-last (B, H, W, C) -> (B, C H W) rows in torch's (channel, row, column) order; rows
+    (B, n) pass through. Backward puts each gradient back where its number came from."""
+
+    def forward(self, a: np.ndarray) -> np.ndarray:
+        if self.training:
+            self.shape = a.shape
+        if a.ndim == 2:
+            return a
+        n, h, w, c = a.shape
+        flat = self.buffer("flat", (n, c, h, w), a.dtype)
+        np.copyto(flat, a.transpose(0, 3, 1, 2))
+        return flat.reshape(n, -1)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        if len(self.shape) == 2:
+            return grad
+        n, h, w, c = self.shape
+        da = self.buffer("da", (n, h, w, c), grad.dtype)
+        np.copyto(da, grad.reshape(n, c, h, w).transpose(0, 2, 3, 1))
+        return da
+
+    def extra_repr(self) -> str:
+        return "start_dim=1, end_dim=-1"
+
+
+class Unflatten(Module):
+    """Unflatten(1, (C, H, W)): rows (B, C H W) -> images (B, H, W, C), channels-last (a view, no copy)."""
+
+    def __init__(self, dim: int, unflattened_size: tuple[int, int, int]) -> None:
+        super().__init__()
+        if dim != 1 or len(unflattened_size) != 3:
+            raise ValueError(f"Unflatten: dim 1 into (C, H, W) only (got {dim}, {unflattened_size})")
+        self.dim, self.unflattened_size = dim, tuple(unflattened_size)
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        return x.reshape(len(x), *self.unflattened_size).transpose(0, 2, 3, 1)
+
+    def backward(self, grad: np.ndarray) -> np.ndarray:
+        return grad.transpose(0, 3, 1, 2).reshape(len(grad), -1)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
+
+
+LAYERS = {cls.__name__: cls for cls in (Linear, Conv2d, ReLU, MaxPool2d, Flatten, Unflatten)}
+
+
+class Sequential(Module):
+    """The layers in turn: forward first to last, backward last to first."""
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        self.layers = list(layers)
+        weighted = [layer for layer in self.layers if layer.named_parameters()]
+        if weighted:
+            weighted[0].needs_input_grad = False
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad: np.ndarray) -> None:
+        """Every parameter's gradient from dL/d(output); stops at the first layer with parameters."""
+        for layer in reversed(self.layers):
+            grad = layer.backward(grad)
+            if grad is None:
+                return
+
+    def train(self, mode: bool = True) -> Sequential:
+        self.training = mode
+        for layer in self.layers:
+            layer.training = mode
+        return self
+
+    def eval(self) -> Sequential:
+        return self.train(False)
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        """As torch names them: "<index>.weight", "<index>.bias", in the layers' order."""
+        return [
+            (f"{index}.{name}", value, grad)
+            for index, layer in enumerate(self.layers)
+            for name, value, grad in layer.named_parameters()
+        ]
+
+    def parameters(self) -> tuple[list[np.ndarray], list[bool]]:
+        """Every array the optimiser updates, and whether it takes weight decay (weights yes, biases no)."""
+        named = self.named_parameters()
+        return [value for _, value, _ in named], [name.endswith("weight") for name, _, _ in named]
+
+    def gradients(self) -> list[np.ndarray]:
+        """The gradient arrays backward fills, in the order of parameters()."""
+        return [grad for _, _, grad in self.named_parameters()]
+
+    def state_dict(self) -> dict[str, np.ndarray]:
+        return {name: value for name, value, _ in self.named_parameters()}
+
+    def load_state_dict(self, state: dict[str, np.ndarray]) -> Sequential:
+        """Take these values (and their dtype); the names and shapes must be this network's exactly."""
+        saving.check_state(self.state_dict(), state)
+        for index, layer in enumerate(self.layers):
+            if layer.named_parameters():
+                layer.set_parameters(state[f"{index}.weight"], state[f"{index}.bias"])
+        return self
+
+    def to(self, dtype: type) -> Sequential:
+        return self.load_state_dict({name: value.astype(dtype) for name, value in self.state_dict().items()})
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
+
+    def __getitem__(self, index: int) -> Module:
+        return self.layers[index]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __repr__(self) -> str:
+        lines = [f"  ({index}): {layer!r}" for index, layer in enumerate(self.layers)]
+        return "Sequential(\n" + "\n".join(lines) + "\n)"
+
+
+def build(spec: Spec, state: dict[str, np.ndarray] | None = None) -> Sequential:
+    """The network `spec` lists, holding `state` when given (models/initial.py's initial weights, or a saved
+    model's)."""
+    network = Sequential(*(LAYERS[name](*args) for name, *args in spec))
+    network.spec = spec
+    return network if state is None else network.load_state_dict(state)
+
+
+# The loss, softmax cross-entropy over logits. For logits z of one sample, true class y and m = max_k z_k:
+#
+#     softmax(z)_k = exp(z_k - m) / sum_j exp(z_j - m)
+#     loss(z, y)   = logsumexp(z) - z_y = log sum_j exp(z_j - m) - (z_y - m)
+#
+# Subtracting m changes neither and keeps exp from overflowing. Over a batch of B, L = 1/B sum_i loss(z_i, y_i) and
+#
+#     dL/dz = (softmax(z) - onehot(y)) / B
+
+
+def shifted_exp(
+    logits: np.ndarray, out: np.ndarray | None = None, peak_out: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """exp(z - m) and m = max_k z_k per row. Writes into `out` and `peak_out` when given (a training step's
+    buffers), else allocates."""
+    peak = np.max(logits, axis=1, keepdims=True, out=peak_out)
+    shifted = np.subtract(logits, peak, out=out)
+    return np.exp(shifted, out=shifted), peak
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Class probabilities, one row per sample."""
+    exp, _ = shifted_exp(logits)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per-sample softmax cross-entropy: logsumexp(z) - z_y."""
+    exp, peak = shifted_exp(logits)
+    log_sum_exp = np.log(exp.sum(axis=1)) + peak[:, 0]
+    return log_sum_exp - logits[np.arange(len(labels)), labels]
+
+
+class CrossEntropyLoss(Module):
+    """CrossEntropyLoss(): the mean over the batch, as nn.CrossEntropyLoss's default. forward(z, y) returns L;
+    backward() returns dL/dz, both in buffers kept for the batch size."""
+
+    def forward(self, logits: np.ndarray, labels: np.ndarray) -> float:
+        n = len(labels)
+        probs, peak = shifted_exp(
+            logits,
+            out=self.buffer("delta", logits.shape, logits.dtype),
+            peak_out=self.buffer("peak", (n, 1), logits.dtype),
+        )
+        total = np.sum(probs, axis=1, keepdims=True, out=self.buffer("total", (n, 1), logits.dtype))
+        if len(self._buffers.get("rows", ())) < n:
+            self._buffers["rows"] = np.arange(n)  # for picking each sample's true-class entry
+        rows = self._buffers["rows"][:n]
+        self.probs, self.total, self.rows, self.labels = probs, total, rows, labels
+        return float(np.mean(np.log(total[:, 0]) - (logits[rows, labels] - peak[:, 0])))
+
+    def backward(self, grad: np.ndarray | None = None) -> np.ndarray:
+        delta = self.probs
+        delta /= self.total
+        delta[self.rows, self.labels] -= 1.0
+        delta *= 1.0 / len(self.labels)
+        return delta
+
+
+def evaluate(network: Sequential, x: np.ndarray, y: np.ndarray, batch_size: int = 2000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of `network`, in evaluation mode, on (x, y)."""
+    network.eval()
+    loss_sum, correct = 0.0, 0
+    for start in range(0, len(y), batch_size):
+        z = network.forward(x[start : start + batch_size])
+        labels = y[start : start + batch_size]
+        loss_sum += float(cross_entropy(z, labels).sum())
+        correct += int((z.argmax(axis=1) == labels).sum())
+    return loss_sum / len(y), correct / len(y)
+
+
+def save(network: Sequential, path: str | Path) -> None:
+    """The network's layer list and state_dict in one .npz (models/saving.py's format), written atomically."""
+    with atomic_write(path) as handle:
+        np.savez(handle, **{saving.SPEC_KEY: np.array(saving.spec_json(network.spec))}, **network.state_dict())
+
+
+def load(path: str | Path) -> Sequential:
+    """A network saved by `save`, read without pickle; any fault is a ModelFileError naming the file."""
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            if saving.SPEC_KEY not in archive.files:
+                raise ModelFileError(saving.without_spec(path, archive.files))
+            spec = saving.spec_from_json(path, str(archive[saving.SPEC_KEY]))
+            state = {name: archive[name] for name in archive.files if name != saving.SPEC_KEY}
+    except (OSError, ValueError, KeyError, EOFError, json.JSONDecodeError, zipfile.BadZipFile) as error:
+        raise ModelFileError(saving.unreadable(path, "NumPy", error)) from error
+    return saving.built(path, lambda: build(spec, state))

@@ -1,0 +1,91 @@
+"""The torch twin of every network, written the conventional way: an nn.Sequential of torch.nn's own layers, built
+from the same list of layers as the NumPy network (models/spec.py), holding the same state_dict; evaluation; and
+saving and loading in models/saving.py's format, read with weights_only=True."""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from mnist_numpy_vs_torch.atomic import atomic_write
+from mnist_numpy_vs_torch.errors import ModelFileError
+from mnist_numpy_vs_torch.models import saving
+from mnist_numpy_vs_torch.models.spec import Spec
+
+# What a missing, truncated or foreign file raises somewhere between reading it and loading its state.
+LOAD_ERRORS = (
+    OSError,
+    RuntimeError,
+    EOFError,
+    KeyError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    pickle.UnpicklingError,
+    zipfile.BadZipFile,
+)
+
+
+def build(spec: Spec, state: dict[str, np.ndarray] | None = None) -> nn.Sequential:
+    """nn.Sequential of the layers `spec` lists, holding `state` (NumPy arrays, in their dtype) when given."""
+    model = nn.Sequential(*(getattr(nn, name)(*args) for name, *args in spec))
+    model.spec = spec
+    if state is not None:
+        load_arrays(model, state)
+    return model
+
+
+def load_arrays(model: nn.Module, state: dict[str, np.ndarray]) -> nn.Module:
+    """The model holding exactly these values, in their dtype (float64 for the parity checks)."""
+    saving.check_state(model.state_dict(), state)
+    dtype = torch.from_numpy(np.asarray(next(iter(state.values())))[:0]).dtype
+    model.to(dtype)
+    model.load_state_dict({name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in state.items()})
+    return model
+
+
+def state_arrays(model: nn.Module) -> dict[str, np.ndarray]:
+    """The model's state_dict as NumPy arrays, as numpy_nn.Sequential.state_dict() names and shapes them."""
+    return {name: tensor.detach().cpu().numpy() for name, tensor in model.state_dict().items()}
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 2000) -> tuple[float, float]:
+    """Mean cross-entropy and accuracy of `model`, in evaluation mode, on (x, y)."""
+    model.eval()
+    loss_sum = torch.zeros((), dtype=torch.float64, device=x.device)
+    correct = torch.zeros((), dtype=torch.int64, device=x.device)
+    for start in range(0, len(y), batch_size):
+        logits = model(x[start : start + batch_size])
+        labels = y[start : start + batch_size]
+        loss_sum += F.cross_entropy(logits, labels, reduction="sum").double()
+        correct += (logits.argmax(dim=1) == labels).sum()
+    return loss_sum.item() / len(y), correct.item() / len(y)
+
+
+def save(model: nn.Module, path: str | Path) -> None:
+    """The model's layer list and state_dict (on the CPU) in one .pt file, written atomically."""
+    state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
+    with atomic_write(path) as handle:
+        torch.save({saving.SPEC_KEY: saving.spec_json(model.spec), "state_dict": state}, handle)
+
+
+def load(path: str | Path) -> nn.Sequential:
+    """A model saved by `save`, read with weights_only=True; any fault is a ModelFileError naming the file."""
+    try:
+        saved = torch.load(io.BytesIO(Path(path).read_bytes()), map_location="cpu", weights_only=True)
+        if not isinstance(saved, dict) or saving.SPEC_KEY not in saved:
+            raise ModelFileError(saving.without_spec(path, saved if isinstance(saved, dict) else []))
+        spec = saving.spec_from_json(path, saved[saving.SPEC_KEY])
+        state = {name: tensor.numpy() for name, tensor in saved["state_dict"].items()}
+    except LOAD_ERRORS as error:
+        raise ModelFileError(saving.unreadable(path, "torch", error)) from error
+    return saving.built(path, lambda: build(spec, state))
