@@ -72,6 +72,18 @@ class Module:
             return kept
         return kept[(slice(None),) * batch_axis + (slice(0, shape[batch_axis]),)]
 
+    WEIGHT_ORDER = "C"  # how a layer with a weight lays it out in memory
+
+    def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
+        """Copy these values into the layer's weight and bias, as torch's load_state_dict copies, so that an
+        optimiser made before keeps updating them; new arrays (and gradients) only for a new dtype (`to`)."""
+        if getattr(self, "weight", None) is not None and self.weight.dtype == weight.dtype:
+            np.copyto(self.weight, weight)
+            np.copyto(self.bias, bias)
+            return
+        self.weight, self.bias = np.array(weight, order=self.WEIGHT_ORDER), np.array(bias)
+        self.weight_grad, self.bias_grad = np.empty_like(self.weight), np.empty_like(self.bias)
+
     def extra_repr(self) -> str:
         return ""
 
@@ -91,15 +103,12 @@ class Linear(Module):
     row-major operands (the same products, in the same order, as before the layers had torch's layout).
     """
 
+    WEIGHT_ORDER = "F"  # (out, in), column-major
+
     def __init__(self, in_features: int, out_features: int) -> None:
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         self.set_parameters(np.zeros((out_features, in_features), np.float32), np.zeros(out_features, np.float32))
-
-    def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
-        self.weight = np.array(weight, order="F")  # (out, in), column-major; a copy, as load_state_dict copies
-        self.bias = np.array(bias)
-        self.weight_grad, self.bias_grad = np.empty_like(self.weight), np.empty_like(self.bias)
 
     def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [("weight", self.weight, self.weight_grad), ("bias", self.bias, self.bias_grad)]
@@ -166,10 +175,6 @@ class Conv2d(Module):
         self.in_channels, self.out_channels, self.kernel_size = in_channels, out_channels, kernel_size
         k = kernel_size
         self.set_parameters(np.zeros((out_channels, in_channels, k, k), np.float32), np.zeros(out_channels, np.float32))
-
-    def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
-        self.weight, self.bias = np.array(weight), np.array(bias)
-        self.weight_grad, self.bias_grad = np.empty_like(self.weight), np.empty_like(self.bias)
 
     def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         return [("weight", self.weight, self.weight_grad), ("bias", self.bias, self.bias_grad)]

@@ -106,3 +106,17 @@ def test_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path) -> N
             recipe=section,
             seed=0,
         )
+
+
+def test_loading_a_state_copies_into_the_arrays_the_optimiser_updates(prepared_dir: Path) -> None:
+    """As torch's load_state_dict: a trainer made before the load trains the loaded weights, not the old ones."""
+    data = dataset.load_inputs(prepared_dir, "train")
+    section = recipe(hidden=(32,))
+    network = numpy_steps.network(mlp.ARCHITECTURE, section, seed=0)
+    trainer = numpy_steps.trainer(network, section)
+    loaded = numpy_steps.network(mlp.ARCHITECTURE, section, seed=1).state_dict()
+    network.load_state_dict(loaded)
+    assert all(np.array_equal(network.state_dict()[name], value) for name, value in loaded.items())
+    trainer.train_epoch(data.x, data.y, batches.epoch_order(len(data.y), 0, 0)[:128], 128, np.full(1, 0.1))
+    moved = network.state_dict()["0.weight"] - loaded["0.weight"]
+    assert 0 < np.abs(moved).max() < 0.1, "one step from the loaded weights"
