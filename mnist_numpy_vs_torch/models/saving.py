@@ -60,6 +60,8 @@ def built(path: str | Path, build: Callable[[], Any]) -> Any:
     the file."""
     try:
         return build()
-    except (ValueError, TypeError, KeyError, RuntimeError) as error:
+    except (KeyError, AttributeError) as error:  # a layer neither framework here has
+        raise ModelFileError(f"{path}: its layer list names a layer not known here ({error}); {RERUN}") from error
+    except (ValueError, TypeError, RuntimeError) as error:
         first = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise ModelFileError(f"{path}: its weights do not fit its layers ({first}); {RERUN}") from error

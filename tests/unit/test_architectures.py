@@ -74,12 +74,14 @@ def test_an_architecture_defined_only_here_trains_saves_loads_scores_and_classif
     }
     directories = {framework: model_dir(tmp_path / "models", TINY.name, framework) for framework in trained}
     for (framework, (network, records)), save in zip(trained.items(), (numpy_nn.save, torch_nn.save)):
-        assert records[0].val_accuracy > 0.8, framework  # it learned, in one epoch of 6,400 digits
+        assert records[0].val_accuracy > 0.8, framework  # it learned (chance is 10%; measured 92-93%)
         save(network, model_path(directories[framework], framework, seed=0))
 
     splits = {"test": test}
     scored = {framework: score(directory, splits, [0], batch_size=2000) for framework, directory in directories.items()}
     accuracy = {framework: s.scores["test"]["accuracy"]["mean"] for framework, s in scored.items()}
+    # Both frameworks run the same float32 training: here (AVX-512) they agreed to the digit, 93.13% for seed 0. Other
+    # kernels may round them apart; 2 pp is twice the spread of seeds 0-2 of this recipe (92.27% to 93.14%, measured).
     assert min(accuracy.values()) > 0.8 and abs(accuracy["numpy"] - accuracy["torch"]) < 0.02, accuracy
 
     figures.first_layers({TINY.name: directories}, seed=0, figure_dir=tmp_path)

@@ -102,6 +102,17 @@ def test_weights_that_do_not_fit_their_layers_are_named(tmp_path: Path, framewor
         load(path)
 
 
+@pytest.mark.parametrize("framework", list(SAVERS))
+def test_a_layer_list_naming_an_unknown_layer_is_named(tmp_path: Path, framework: str) -> None:
+    _, save, load, suffix, _ = SAVERS[framework]
+    path = tmp_path / f"model.{suffix}"
+    network = small_network(framework)
+    network.spec = [("Dense", 784, 16), ("ReLU", True), ("Linear", 16, 10)]
+    save(network, path)
+    with pytest.raises(ModelFileError, match=rf"^{path}: its layer list names a layer not known here \(.*Dense"):
+        load(path)
+
+
 def test_the_layer_list_is_stored_as_json_a_person_can_read(tmp_path: Path) -> None:
     numpy_nn.save(small_network("numpy"), tmp_path / "model.npz")
     with np.load(tmp_path / "model.npz", allow_pickle=False) as archive:
