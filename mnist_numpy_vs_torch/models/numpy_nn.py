@@ -76,7 +76,8 @@ class Module:
 
     def set_parameters(self, weight: np.ndarray, bias: np.ndarray) -> None:
         """Copy these values into the layer's weight and bias, as torch's load_state_dict copies, so that an
-        optimiser made before keeps updating them; new arrays (and gradients) only for a new dtype (`to`)."""
+        optimiser made before keeps updating them; new arrays (and gradients) only for a new dtype
+        (float64, for the checks)."""
         if getattr(self, "weight", None) is not None and self.weight.dtype == weight.dtype:
             np.copyto(self.weight, weight)
             np.copyto(self.bias, bias)
@@ -227,7 +228,8 @@ class ReLU(Module):
 
     With inplace=True, as nn.ReLU(inplace=True), r is written over z and dz over dr: after a Linear or a Conv2d,
     whose backward passes read their input and never their output, that saves a buffer and the memory traffic of
-    a second one (4-10% of the CNN's step, measured in alternating runs), with the same numbers.
+    a second one (4-10% of the CNN's step, measured on an Intel Xeon with AVX-512: docs/models.md), with the same
+    numbers.
     """
 
     def __init__(self, inplace: bool = False) -> None:
@@ -409,9 +411,6 @@ class Sequential(Module):
             if layer.named_parameters():
                 layer.set_parameters(state[f"{index}.weight"], state[f"{index}.bias"])
         return self
-
-    def to(self, dtype: type) -> Sequential:
-        return self.load_state_dict({name: value.astype(dtype) for name, value in self.state_dict().items()})
 
     def __iter__(self) -> Iterator[Module]:
         return iter(self.layers)

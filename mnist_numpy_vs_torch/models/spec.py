@@ -10,6 +10,7 @@ params.yaml section and describes itself with an `Architecture`; models/architec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -43,10 +44,4 @@ def parameter_shapes(spec: Spec) -> dict[str, tuple[int, ...]]:
 
 
 def parameter_count(spec: Spec) -> int:
-    count = 0
-    for shape in parameter_shapes(spec).values():
-        size = 1
-        for side in shape:
-            size *= side
-        count += size
-    return count
+    return sum(math.prod(shape) for shape in parameter_shapes(spec).values())

@@ -46,8 +46,7 @@ def build(spec: Spec, state: dict[str, np.ndarray] | None = None) -> nn.Sequenti
 def load_arrays(model: nn.Module, state: dict[str, np.ndarray]) -> nn.Module:
     """The model holding exactly these values, in their dtype (float64 for the parity checks)."""
     saving.check_state(model.state_dict(), state)
-    dtype = torch.from_numpy(np.asarray(next(iter(state.values())))[:0]).dtype
-    model.to(dtype)
+    model.to(torch.from_numpy(np.zeros(0, next(iter(state.values())).dtype)).dtype)
     model.load_state_dict({name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in state.items()})
     return model
 

@@ -89,27 +89,27 @@ def test_a_damaged_or_older_model_file_is_one_line_naming_the_file(tmp_path: Pat
     assert "\n" not in str(refused.value)
 
 
-@pytest.mark.parametrize("framework", list(SAVERS))
-def test_weights_that_do_not_fit_their_layers_are_named(tmp_path: Path, framework: str) -> None:
-    """A file whose layer list says 784-8-10 but whose weights are 784-16-10: the first misfit is named."""
-    _, save, load, suffix, _ = SAVERS[framework]
-    path = tmp_path / f"model.{suffix}"
-    network = small_network(framework)
-    network.spec = [("Linear", 784, 8), ("ReLU", True), ("Linear", 8, 10)]
-    save(network, path)
-    expected = rf"^{path}: its weights do not fit its layers \(0.weight is \(16, 784\), the layers need \(8, 784\)\)"
-    with pytest.raises(ModelFileError, match=expected):
-        load(path)
+MISFITS = {  # a layer list saved with the 784-16-10 MLP's weights, and the line that refuses it
+    "weights that do not fit": (
+        [("Linear", 784, 8), ("ReLU", True), ("Linear", 8, 10)],
+        r"its weights do not fit its layers \(0.weight is \(16, 784\), the layers need \(8, 784\)\)",
+    ),
+    "a layer not known here": (
+        [("Dense", 784, 16), ("ReLU", True), ("Linear", 16, 10)],
+        r"its layer list names a layer not known here \(.*Dense",
+    ),
+}
 
 
 @pytest.mark.parametrize("framework", list(SAVERS))
-def test_a_layer_list_naming_an_unknown_layer_is_named(tmp_path: Path, framework: str) -> None:
+@pytest.mark.parametrize("misfit", list(MISFITS))
+def test_a_layer_list_its_weights_do_not_fit_is_named(tmp_path: Path, framework: str, misfit: str) -> None:
     _, save, load, suffix, _ = SAVERS[framework]
     path = tmp_path / f"model.{suffix}"
     network = small_network(framework)
-    network.spec = [("Dense", 784, 16), ("ReLU", True), ("Linear", 16, 10)]
+    network.spec, refusal = MISFITS[misfit]
     save(network, path)
-    with pytest.raises(ModelFileError, match=rf"^{path}: its layer list names a layer not known here \(.*Dense"):
+    with pytest.raises(ModelFileError, match=rf"^{path}: {refusal}"):
         load(path)
 
 
