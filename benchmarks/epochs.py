@@ -149,6 +149,7 @@ TRACED = [  # the trainer's own code, whatever the network
     numpy_nn.col2im,
     numpy_nn.pool,
     numpy_nn.pool_backward,
+    numpy_nn.first_maxima,
     numpy_nn.CrossEntropyLoss.forward,
     numpy_nn.CrossEntropyLoss.backward,
     numpy_nn.shifted_exp,

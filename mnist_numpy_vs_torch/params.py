@@ -91,6 +91,7 @@ class CNNParams(Recipe):
 @dataclass(frozen=True)
 class TrainNumpyParams:
     threads: Annotated[int | str, threads]  # "auto": machine.threads_for
+    shards: Annotated[int, integer(minimum=1)]  # a batch's parts through the convolutions (numpy_nn.DataParallel)
 
 
 @dataclass(frozen=True)

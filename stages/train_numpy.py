@@ -34,7 +34,8 @@ def main(architecture: Architecture) -> None:
     threads = threads_for(stage.train_numpy.threads)
     with threadpool_limits(limits=threads, user_api="blas"):
         for seed in stage.train.seeds:
-            network, records = train_seed(architecture, section, inputs, labels, val_set, seed)
+            shards = stage.train_numpy.shards
+            network, records = train_seed(architecture, section, inputs, labels, val_set, seed, shards, threads)
             numpy_nn.save(network, model_path(args.out_dir, "numpy", seed))
             write_log(log_path(args.out_dir, seed), records)
         write_json(run_path(args.out_dir), numpy_environment(threads))

@@ -6,10 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def route_to_top_left(r: np.ndarray, p: np.ndarray, dp: np.ndarray, dr: np.ndarray, size: int) -> None:
+def route_to_top_left(route: np.ndarray, dp: np.ndarray, dr: np.ndarray, size: int) -> None:
     """Every window's gradient to its top-left position, maximum or not."""
     dr[...] = 0
-    dr[:, 0 : p.shape[1] * size : size, 0 : p.shape[2] * size : size] = dp
+    dr[:, 0 : dp.shape[1] * size : size, 0 : dp.shape[2] * size : size] = dp
 
 
 def shifted_windows(dcols: np.ndarray, da: np.ndarray, k: int) -> None:

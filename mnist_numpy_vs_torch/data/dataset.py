@@ -161,27 +161,24 @@ def normalise(images: np.ndarray, mean: float, std: float, out: np.ndarray | Non
 
 
 class ShiftedImages:
-    """Every whole-pixel shift of a set of images by up to `max_shift` pixels each way, made once, so that an
-    epoch's shifted copy is one gather. What moves out of the frame is lost; the frame fills with background (0)."""
+    """A set of images, each moved by whole pixels (down, right) of its own. What moves out of the frame is lost; the
+    frame fills with background (0). The images are kept once with a margin of `max_shift` background pixels, so an
+    epoch's moved copy is one strided gather per distinct shift (nine for 1 pixel), written into a buffer kept for
+    the next epoch: two copies of the images at any time, not one per possible shift."""
 
     def __init__(self, images: np.ndarray, max_shift: int) -> None:
-        self.reach = max_shift
-        side = images.shape[1]
-        padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
-        offsets = range(-max_shift, max_shift + 1)
-        self.stack = np.stack(
-            [
-                padded[:, max_shift - down : max_shift - down + side, max_shift - right : max_shift - right + side]
-                for down in offsets
-                for right in offsets
-            ]
-        )
+        self.reach, self.side = max_shift, images.shape[1]
+        self.padded = np.pad(images, ((0, 0), (max_shift, max_shift), (max_shift, max_shift)))
+        self.out = np.empty_like(images)
 
     def __call__(self, shifts: np.ndarray) -> np.ndarray:
-        """The images moved by (down, right) = shifts[i], for each image i."""
-        width = 2 * self.reach + 1
-        code = (shifts[:, 0] + self.reach) * width + (shifts[:, 1] + self.reach)
-        return self.stack[code, np.arange(len(code))]
+        """The images moved by (down, right) = shifts[i], for each image i (in a buffer the next call reuses)."""
+        reach, side = self.reach, self.side
+        for down, right in np.unique(shifts, axis=0):
+            moved = np.flatnonzero((shifts[:, 0] == down) & (shifts[:, 1] == right))
+            top, left = reach - down, reach - right  # where the frame starts in the padded image
+            self.out[moved] = self.padded[moved, top : top + side, left : left + side]
+        return self.out
 
 
 def load_normaliser(directory: str | Path) -> Normalise:

@@ -31,7 +31,7 @@ Evaluate = Callable[[], tuple[float, float]]  # () -> (val loss, val accuracy)
 class EpochInputs:
     """The standardised training inputs of each seed's epochs: the images moved by batches.epoch_shifts when
     max_shift > 0 (the same moves for both frameworks), else the same array every epoch. Made once per stage: the
-    shifted copies and the buffer serve every seed."""
+    padded images and the buffers serve every seed."""
 
     def __init__(self, images: np.ndarray, normalise: Normalise, *, max_shift: int) -> None:
         self.images, self.normalise, self.max_shift = images, normalise, max_shift

@@ -1,14 +1,19 @@
 """Training any NumPy network: the optimiser steps of an epoch (gather a batch, forward, loss, backward, update),
 and a whole seed's run through the shared epoch loop.
 
-`trainer(network, recipe)` is the one way to make the steps, for the stage, the benchmark and the tests alike: the
-network is a models/numpy_nn.py Sequential, the loss its CrossEntropyLoss, the optimiser the recipe's
-(models/numpy_optim.py). This module knows nothing else of the network.
+`trainer(network, recipe, shards, threads)` is the one way to make the steps, for the stage, the benchmark and the
+tests alike: the network is a models/numpy_nn.py Sequential, the loss its CrossEntropyLoss, the optimiser the
+recipe's (models/numpy_optim.py). With shards > 1 the network's convolutional part runs as a DataParallel of that
+many shards on up to `threads` threads, each with its share of the BLAS's threads (numpy_nn.data_parallel). This
+module knows nothing else of the network.
 """
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch.data.dataset import Inputs
 from mnist_numpy_vs_torch.models import numpy_nn, numpy_optim
@@ -23,11 +28,30 @@ from mnist_numpy_vs_torch.training.log import EpochRecord
 class NumpySteps:
     """One optimiser step per batch; the batch's inputs are gathered into a buffer allocated once."""
 
-    def __init__(self, network: numpy_nn.Sequential, optimizer: numpy_optim.SGD | numpy_optim.Adam) -> None:
-        self.network, self.optimizer = network, optimizer
+    def __init__(
+        self,
+        network: numpy_nn.Sequential,
+        optimizer: numpy_optim.SGD | numpy_optim.Adam,
+        shards: int = 1,
+        threads: int = 1,
+    ) -> None:
+        self.network, self.optimizer = numpy_nn.data_parallel(network, shards, threads), optimizer
+        # Sharded, the threads share the cores: each shard's BLAS products get threads // shards of them.
+        self.blas_threads = max(1, threads // shards) if self.network is not network else None
         self.loss = numpy_nn.CrossEntropyLoss()
         self.gradients = network.gradients()
         self.x: np.ndarray | None = None
+
+    def cores(self) -> contextlib.AbstractContextManager:
+        """The BLAS's threads while the shards run (unchanged when there are none)."""
+        if self.blas_threads is None:
+            return contextlib.nullcontext()
+        return threadpool_limits(self.blas_threads, user_api="blas")
+
+    def evaluate(self, x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+        """numpy_nn.evaluate, with the shards splitting every evaluation batch too."""
+        with self.cores():
+            return numpy_nn.evaluate(self.network, x, y)
 
     def train_epoch(
         self, x: np.ndarray, y: np.ndarray, order: np.ndarray, batch_size: int, lrs: np.ndarray
@@ -39,7 +63,7 @@ class NumpySteps:
             self.x = np.empty((batch_size, x.shape[1]), x.dtype)
         bounds = batch_bounds(len(order), batch_size)[: len(lrs)]
         losses = np.empty(len(bounds))
-        with np.errstate(over="ignore", invalid="ignore"):  # divergence is reported by the caller, by step
+        with self.cores(), np.errstate(over="ignore", invalid="ignore"):  # divergence: the caller reports it
             for step, ((start, stop), lr) in enumerate(zip(bounds, lrs)):
                 index = order[start:stop]
                 # mode="clip": `order` is a permutation, so the bounds check of the default mode is pure cost
@@ -50,9 +74,10 @@ class NumpySteps:
         return losses
 
 
-def trainer(network: numpy_nn.Sequential, recipe: Recipe) -> NumpySteps:
-    """The steps of `recipe`'s optimiser (its momentum, betas, decay) on `network`."""
-    return NumpySteps(network, numpy_optim.optimizer(*network.parameters(), recipe))
+def trainer(network: numpy_nn.Sequential, recipe: Recipe, shards: int = 1, threads: int = 1) -> NumpySteps:
+    """The steps of `recipe`'s optimiser (its momentum, betas, decay) on `network`, its convolutional part split
+    into `shards` run on up to `threads` threads."""
+    return NumpySteps(network, numpy_optim.optimizer(*network.parameters(), recipe), shards, threads)
 
 
 def network(architecture: Architecture, section: Recipe, seed: int) -> numpy_nn.Sequential:
@@ -68,14 +93,17 @@ def train_seed(
     labels: np.ndarray,
     val_set: Inputs,
     seed: int,
+    shards: int = 1,
+    threads: int = 1,
 ) -> tuple[numpy_nn.Sequential, list[EpochRecord]]:
-    """Train the architecture's network of `seed` for the recipe's epochs; return it and its per-epoch log."""
+    """Train the architecture's network of `seed` for the recipe's epochs (its convolutional part in `shards` on up
+    to `threads` threads); return it and its per-epoch log."""
     model = network(architecture, section, seed)
-    steps = trainer(model, section)
+    steps = trainer(model, section, shards, threads)
     records = loop.fit(
         f"{architecture.name} numpy",
         lambda x, order, lrs: steps.train_epoch(x, labels, order, section.batch_size, lrs),
-        lambda: numpy_nn.evaluate(model, val_set.x, val_set.y),
+        lambda: steps.evaluate(val_set.x, val_set.y),
         inputs=inputs,
         recipe=section,
         seed=seed,

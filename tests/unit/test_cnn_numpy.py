@@ -64,7 +64,7 @@ def test_evaluation_in_chunks_gives_the_logits_of_one_pass() -> None:
 def test_the_default_layers_are_the_registered_architecture() -> None:
     spec = cnn.spec(PARAMS.cnn)
     assert [layer[0] for layer in spec] == [
-        "Unflatten", "Conv2d", "ReLU", "MaxPool2d", "Conv2d", "ReLU", "MaxPool2d", "Flatten", "Linear",
+        "Unflatten", "Conv2d", "MaxPool2d", "ReLU", "Conv2d", "MaxPool2d", "ReLU", "Flatten", "Linear",
     ]  # fmt: skip
     assert cnn.shape_of(PARAMS.cnn).sides() == [28, 12, 4] and spec[-1] == ("Linear", 512, 10)
     assert parameter_count(spec) == 16 * 25 + 16 + 32 * 16 * 25 + 32 + 512 * 10 + 10

@@ -47,13 +47,14 @@ def fifty_steps_both_ways(
     dtype: type = np.float32,
     recipe: Recipe | None = None,
     numpy_recipe: Recipe | None = None,
+    shards: int = 1,
 ) -> tuple[np.ndarray, np.ndarray, object, torch.nn.Sequential, list]:
     """50 steps (one per learning rate) of the architecture's optimiser, or `recipe`'s, from the default initial
     weights, seed 0, on the first real batches of the epoch: models/numpy_optim.py's in NumPy (`numpy_recipe`'s, to
-    pit a different one against torch's), torch.optim's in PyTorch."""
+    pit a different one against torch's; its convolutions split into `shards`), torch.optim's in PyTorch."""
     recipe = recipe or RECIPES[architecture]
     x, y = data.x.astype(dtype, copy=False), data.y
-    numpy_losses, numpy_model, state = fifty_numpy_steps(architecture, x, y, lrs, numpy_recipe or recipe)
+    numpy_losses, numpy_model, state = fifty_numpy_steps(architecture, x, y, lrs, numpy_recipe or recipe, shards)
     torch_steps.configure(threads=1, seed=0)
     torch_model = torch_nn.build(ARCHITECTURES[architecture].spec(recipe), state)
     torch_losses = torch_steps.trainer(torch_model, recipe).train_epoch(
@@ -63,14 +64,15 @@ def fifty_steps_both_ways(
 
 
 def fifty_numpy_steps(
-    architecture: str, x: np.ndarray, y: np.ndarray, lrs: np.ndarray, recipe: Recipe
+    architecture: str, x: np.ndarray, y: np.ndarray, lrs: np.ndarray, recipe: Recipe, shards: int = 1
 ) -> tuple[np.ndarray, numpy_nn.Sequential, dict[str, np.ndarray]]:
     """The NumPy half of fifty_steps_both_ways, in x's dtype: its losses, its model and the initial state both
     start from."""
     state = start(architecture, x.dtype)
     numpy_model = numpy_nn.build(ARCHITECTURES[architecture].spec(recipe), state)
     order = batches.epoch_order(len(y), seed=0, epoch=0)
-    losses = numpy_steps.trainer(numpy_model, recipe).train_epoch(x, y, order, recipe.batch_size, lrs)
+    steps = numpy_steps.trainer(numpy_model, recipe, shards=shards, threads=shards)
+    losses = steps.train_epoch(x, y, order, recipe.batch_size, lrs)
     return losses, numpy_model, state
 
 
@@ -81,13 +83,19 @@ def largest_parameter_difference(numpy_model: numpy_nn.Sequential, torch_model: 
     return max(float(np.abs(numpy_state[name] - torch_state[name]).max()) for name in numpy_state)
 
 
+@pytest.mark.parametrize("shards", sorted({1, PARAMS.train_numpy.shards}))
 @pytest.mark.parametrize("architecture", list(ARCHITECTURES))
-def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(prepared_dir: Path, architecture: str) -> None:
+def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(
+    prepared_dir: Path, architecture: str, shards: int
+) -> None:
     """The proof that both compute the same thing: the default schedule, momentum and weight decay, in float64,
-    where rounding is too small to matter. Measured here: losses and weights agree to about 1e-15."""
+    where rounding is too small to matter, with the NumPy convolutions in one pass and split as the stage splits
+    them (numpy_nn.DataParallel). Measured here: losses and weights agree to about 1e-15."""
     data = dataset.load_inputs(prepared_dir, "train")
     lrs = loop.run_learning_rates(RECIPES[architecture], len(data))[0, :50]
-    numpy_losses, torch_losses, numpy_model, torch_model, _ = fifty_steps_both_ways(architecture, data, lrs, np.float64)
+    numpy_losses, torch_losses, numpy_model, torch_model, _ = fifty_steps_both_ways(
+        architecture, data, lrs, np.float64, shards=shards
+    )
     assert all(w.dtype == np.float64 for w in numpy_model.state_dict().values())
     assert np.abs(numpy_losses - torch_losses).max() < 1e-9
     assert largest_parameter_difference(numpy_model, torch_model) < 1e-9
