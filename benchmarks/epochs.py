@@ -1,6 +1,8 @@
 """NumPy's networks against PyTorch's, epoch for epoch, and against the machine's peak; and where a NumPy step's
 time goes, line by line of the trainer's own code. The MLP at its default size and at a matmul-bound one, and the
-CNN at its default."""
+CNN at its default: each with the stage's threads, and the default MLP and the CNN again with one thread for each
+framework (NumPy's BLAS and torch alike), since PyTorch spreads its element-wise work over the cores by itself and
+NumPy only through the shards the trainer runs side by side."""
 
 from __future__ import annotations
 
@@ -32,12 +34,17 @@ TARGETS = {
     "numpy_over_torch_784_800_10_b512": 0.90,
     "numpy_share_of_peak_784_800_10_b512": 0.85,
     "numpy_over_torch_cnn": 1.0,
+    "numpy_over_torch_cnn_avx512": 1.5,  # where torch runs AVX-512 kernels (oneDNN's convolutions gained 2x there)
 }
 
 
-def trainers(architecture: Architecture, recipe: Recipe) -> tuple[NumpySteps, TorchSteps]:
-    """Both frameworks' trainers of the architecture's network of seed 0, made as the training stages make them."""
-    numpy_trainer = numpy_steps.trainer(numpy_steps.network(architecture, recipe, seed=0), recipe)
+def trainers(
+    architecture: Architecture, recipe: Recipe, shards: int = 1, threads: int = 1
+) -> tuple[NumpySteps, TorchSteps]:
+    """Both frameworks' trainers of the architecture's network of seed 0, made as the training stages make them
+    (NumPy's convolutions in `shards` on `threads`)."""
+    network = numpy_steps.network(architecture, recipe, seed=0)
+    numpy_trainer = numpy_steps.trainer(network, recipe, shards, threads)
     return numpy_trainer, torch_steps.trainer(torch_steps.network(architecture, recipe, seed=0), recipe)
 
 
@@ -65,18 +72,31 @@ def training_flops_per_sample(spec: Spec) -> int:
     return flops
 
 
-def mlp_race(data: dataset.Inputs, recipe: MLPParams, rounds: int) -> dict:
-    numpy_trainer, torch_trainer = trainers(mlp.ARCHITECTURE, recipe)
-    return epoch_race(
-        data,
-        f"784-{'-'.join(map(str, recipe.hidden))}-10",
-        numpy_trainer,
-        torch_trainer,
-        recipe.batch_size,
-        recipe.lr,
-        training_flops_per_sample(mlp.spec(recipe)),
-        rounds,
+def model_name(architecture: Architecture, recipe: Recipe) -> str:
+    if architecture is cnn.ARCHITECTURE:
+        shape = cnn.shape_of(recipe)
+        return f"CNN {'-'.join(map(str, shape.channels))} k{shape.kernel}"
+    return f"784-{'-'.join(map(str, recipe.hidden))}-10"
+
+
+def race(context: Context, architecture: Architecture, recipe: Recipe, threads: int) -> dict:
+    """Rounds of epochs of both frameworks' trainers of `architecture`, each framework on `threads` threads."""
+    numpy_trainer, torch_trainer = trainers(architecture, recipe, context.params.train_numpy.shards, threads)
+    flops = training_flops_per_sample(architecture.spec(recipe))
+    name = model_name(architecture, recipe)
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        with threadpool_limits(threads, user_api="blas"):
+            result = epoch_race(
+                context.train, name, numpy_trainer, torch_trainer, recipe.batch_size, recipe.lr, flops, context.rounds
+            )
+    finally:
+        torch.set_num_threads(torch_threads)
+    print(
+        f"epochs: {name} b{recipe.batch_size}, {threads} thread(s): ratio {result['numpy_over_torch']:.2f}", flush=True
     )
+    return {"threads": threads} | result
 
 
 def epoch_race(
@@ -145,6 +165,8 @@ TRACED = [  # the trainer's own code, whatever the network
     *(getattr(layer, method) for layer in numpy_nn.LAYERS.values() for method in ("forward", "backward")),
     numpy_nn.Sequential.forward,
     numpy_nn.Sequential.backward,
+    numpy_nn.DataParallel.forward,
+    numpy_nn.DataParallel.backward,
     numpy_nn.im2col,
     numpy_nn.col2im,
     numpy_nn.pool,
@@ -158,18 +180,22 @@ TRACED = [  # the trainer's own code, whatever the network
 ]
 
 
-def numpy_step_profile(data: dataset.Inputs, model: str, trainer: NumpySteps, batch_size: int, steps: int) -> dict:
-    """Where a NumPy training step's time goes, line by line of the trainer's own code (TRACED) in real steps. A
-    line that calls np.matmul is a BLAS product; every other line is the rest (element-wise passes, reductions, the
-    gather, the windows and Python). The same steps run untraced just before show roughly what the tracing costs."""
+def numpy_step_profile(
+    data: dataset.Inputs, model: str, trainer: NumpySteps, batch_size: int, steps: int, blas_cores: int
+) -> dict:
+    """Where a NumPy training step's time goes, line by line of the trainer's own code (TRACED) in real steps, with
+    the BLAS on `blas_cores` threads. A line that calls np.matmul is a BLAS product; every other line is the rest
+    (element-wise passes, reductions, the gather, the windows and Python). The same steps run untraced just before
+    show roughly what the tracing costs. Only this thread is traced: profile a sharded trainer with one thread."""
     order = epoch_order(len(data.y), seed=0, epoch=0)[: steps * batch_size]
     lrs = np.full(steps, 0.01)
-    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)  # warm-up
-    start = time.perf_counter()
-    trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
-    untraced = time.perf_counter() - start
-    with LineTimes(TRACED) as times:
+    with threadpool_limits(blas_cores, user_api="blas"):
+        trainer.train_epoch(data.x, data.y, order, batch_size, lrs)  # warm-up
+        start = time.perf_counter()
         trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
+        untraced = time.perf_counter() - start
+        with LineTimes(TRACED) as times:
+            trainer.train_epoch(data.x, data.y, order, batch_size, lrs)
     traced = sum(times.seconds.values())
     lines = [
         {
@@ -187,94 +213,93 @@ def numpy_step_profile(data: dataset.Inputs, model: str, trainer: NumpySteps, ba
         "model": model,
         "batch_size": batch_size,
         "steps": steps,
+        "blas_cores": blas_cores,
         "step_ms": step,
         "untraced_step_ms": untraced / steps * 1e3,
         "blas_products_ms": blas,
         "rest_ms": step - blas,
-        # The step's time if the rest took none, and if the rest were split perfectly over two cores, as fractions
-        # of today's step: they scale the measured ratio and share into the best any tuning of the rest could give.
-        "blas_only_fraction": blas / step,
-        "rest_on_two_cores_fraction": (blas + (step - blas) / 2) / step,
         "lines": lines,
     }
 
 
-def bounds(profile: dict, race: dict) -> dict:
-    """The race's median ratio and share, as they would be if a step took only the profile's fractions of today's:
-    the ratio shrinks by the fraction and the share grows by its inverse."""
-    figures = {}
-    for name in ("blas_only", "rest_on_two_cores"):
-        fraction = profile[f"{name}_fraction"]
-        figures[f"{name}_numpy_over_torch"] = race["numpy_over_torch"] * fraction
-        figures[f"{name}_numpy_share_of_peak"] = race["numpy_share_of_peak"] / fraction
-    return figures
+def blas_bound(profile: dict, race: dict, num_samples: int) -> float:
+    """The race's NumPy/torch ratio if every line but the BLAS products took no time: the profile's BLAS time of an
+    epoch, in core-seconds, spread perfectly over the race's threads, over torch's epoch. The distance from the
+    race's ratio to this one is what any tuning of the rest could gain; below it only faster products help."""
+    steps = -(-num_samples // race["batch_size"])
+    blas_seconds = profile["blas_products_ms"] / 1e3 * steps * profile["blas_cores"] / race["threads"]
+    return blas_seconds / race["torch_epoch_seconds"]
 
 
 def run(context: Context) -> dict:
-    recipe, cnn_recipe = context.params.mlp, context.params.cnn
-    models = [  # the default, and a matmul-bound one
+    recipe, cnn_recipe, threads = context.params.mlp, context.params.cnn, context.threads
+    mlps = [  # the default, and a matmul-bound one
         mlp_recipe(recipe, list(recipe.hidden), recipe.batch_size),
         mlp_recipe(recipe, [800], 512),
     ]
-    races, profiles = [], []
-    with threadpool_limits(context.threads, user_api="blas"):
-        for model in models:
-            races.append(mlp_race(context.train, model, context.rounds))
-        numpy_trainer, torch_trainer = trainers(cnn.ARCHITECTURE, cnn_recipe)
-        shape = cnn.shape_of(cnn_recipe)
-        name = f"CNN {'-'.join(map(str, shape.channels))} k{shape.kernel}"
-        flops = training_flops_per_sample(cnn.spec(cnn_recipe))
-        batch = cnn_recipe.batch_size
-        races.append(
-            epoch_race(context.train, name, numpy_trainer, torch_trainer, batch, cnn_recipe.lr, flops, context.rounds)
+    races = [race(context, mlp.ARCHITECTURE, model, threads) for model in mlps]
+    races.append(race(context, cnn.ARCHITECTURE, cnn_recipe, threads))
+    if threads > 1:
+        races += [race(context, mlp.ARCHITECTURE, mlps[0], 1), race(context, cnn.ARCHITECTURE, cnn_recipe, 1)]
+    profiles = []
+    for model in mlps:  # the BLAS on the stage's threads, as the MLP trains
+        trainer, _ = trainers(mlp.ARCHITECTURE, model)
+        name = model_name(mlp.ARCHITECTURE, model)
+        profiles.append(
+            numpy_step_profile(context.train, name, trainer, model.batch_size, 24_000 // model.batch_size, threads)
         )
-        for race in races:
-            print(f"epochs: {race['model']} b{race['batch_size']}: ratio {race['numpy_over_torch']:.2f}", flush=True)
-        for model, race in zip(models, races):
-            trainer, _ = trainers(mlp.ARCHITECTURE, model)
-            steps = 24_000 // model.batch_size
-            profile = numpy_step_profile(context.train, race["model"], trainer, model.batch_size, steps)
-            profiles.append(profile | bounds(profile, race))
-        trainer, _ = trainers(cnn.ARCHITECTURE, cnn_recipe)
-        profile = numpy_step_profile(context.train, races[-1]["model"], trainer, batch, steps=8_000 // batch)
-        profiles.append(profile | bounds(profile, races[-1]))
+    # the CNN's shards in turn on this thread, the BLAS on one: every line of every shard is traced
+    trainer, _ = trainers(cnn.ARCHITECTURE, cnn_recipe, context.params.train_numpy.shards, threads=1)
+    batch = cnn_recipe.batch_size
+    profiles.append(
+        numpy_step_profile(context.train, model_name(cnn.ARCHITECTURE, cnn_recipe), trainer, batch, 8_000 // batch, 1)
+    )
+    for each in races:
+        profile = next(p for p in profiles if (p["model"], p["batch_size"]) == (each["model"], each["batch_size"]))
+        each["blas_only_numpy_over_torch"] = blas_bound(profile, each, len(context.train))
     return {"epochs": races, "numpy_step_profile": profiles}
 
 
 def rows(results: dict) -> list[Row]:
     table = []
-    for race in results["epochs"]:
-        label = f"{race['model']} batch {race['batch_size']}"
-        seconds = f"{race['numpy_epoch_seconds']:.3f} s / {race['torch_epoch_seconds']:.3f} s"
+    for each in results["epochs"]:
+        threads = each.get("threads", 2)
+        label = f"{each['model']} batch {each['batch_size']}, {threads} thread{'s' if threads > 1 else ''} each"
+        seconds = f"{each['numpy_epoch_seconds']:.3f} s / {each['torch_epoch_seconds']:.3f} s"
         table.append((f"epoch, {label}: NumPy / torch", seconds, ""))
-        default_model, convolutional = race is results["epochs"][0], race["model"].startswith("CNN")
-        target = TARGETS[
-            "numpy_over_torch_cnn"
-            if convolutional
-            else "numpy_over_torch_default_model"
-            if default_model
-            else "numpy_over_torch_784_800_10_b512"
-        ]
-        low, high = race["numpy_over_torch_range"]
-        ratio = f"{race['numpy_over_torch']:.2f} (rounds {low:.2f}-{high:.2f})"
-        table.append(("  NumPy/torch, median of per-round ratios", ratio, f"<= {target}"))
-        low, high = race["numpy_share_of_peak_range"]
-        share = f"{race['numpy_share_of_peak']:.0%} (rounds {low:.0%}-{high:.0%})"
-        matmul_bound = not (default_model or convolutional)
+        target = target_of(each, results["epochs"][0], results.get("fingerprint", {}))
+        low, high = each["numpy_over_torch_range"]
+        ratio = f"{each['numpy_over_torch']:.2f} (rounds {low:.2f}-{high:.2f})"
+        table.append(("  NumPy/torch, median of per-round ratios", ratio, f"<= {target}" if target else ""))
+        if "blas_only_numpy_over_torch" in each:
+            bound = f"{each['blas_only_numpy_over_torch']:.2f}"
+            table.append(("  NumPy/torch if all but the BLAS products took no time", bound, ""))
+        low, high = each["numpy_share_of_peak_range"]
+        share = f"{each['numpy_share_of_peak']:.0%} (rounds {low:.0%}-{high:.0%})"
+        matmul_bound = each["model"] == "784-800-10"
         share_target = f">= {TARGETS['numpy_share_of_peak_784_800_10_b512']:.0%}" if matmul_bound else ""
         table.append(("  NumPy share of the same round's peak, median", share, share_target))
-        slow = f"{race['slow_stretch_rounds']} of {len(race['rounds'])}"
+        slow = f"{each['slow_stretch_rounds']} of {len(each['rounds'])}"
         table.append((f"  rounds with the peak over {SLOW_PEAK_FRACTION:.0%} below the best", slow, ""))
     for profile in results["numpy_step_profile"]:
-        label = f"NumPy step, {profile['model']} batch {profile['batch_size']}, traced line by line"
+        cores = profile.get("blas_cores")
+        on = f", BLAS on {cores} thread{'s' if cores > 1 else ''}" if cores else ""
+        label = f"NumPy step, {profile['model']} batch {profile['batch_size']}{on}, traced line by line"
         untraced = f"{profile['step_ms']:.2f} ms ({profile['untraced_step_ms']:.2f} ms untraced)"
         table.append((label, untraced, ""))
         for part, name in (("blas_products_ms", "lines with a BLAS product"), ("rest_ms", "all other lines")):
             table.append((f"  {name}", f"{profile[part]:.2f} ms ({profile[part] / profile['step_ms']:.0%})", ""))
         for line in profile["lines"][:6]:
             table.append((f"    {line['code'][:60]}", f"{line['ms_per_step']:.2f} ms ({line['share']:.0%})", ""))
-        for name in ("blas_only", "rest_on_two_cores"):
-            ratio, share = profile[f"{name}_numpy_over_torch"], profile[f"{name}_numpy_share_of_peak"]
-            what = "if all other lines took no time" if name == "blas_only" else "if they ran perfectly on two cores"
-            table.append((f"  {what}", f"{ratio:.2f}x torch, {share:.0%} of peak", ""))
     return table
+
+
+def target_of(each: dict, first: dict, fingerprint: dict) -> float | None:
+    """The ratio target of a race at the stage's threads (none for the one-thread races: they show the gap). The
+    CNN's depends on the processor generation: torch's AVX-512 convolutions are twice its AVX2 ones."""
+    if each.get("threads", 2) == 1:
+        return None
+    if each["model"].startswith("CNN"):
+        avx512 = fingerprint.get("torch_cpu_capability") == "AVX512"
+        return TARGETS["numpy_over_torch_cnn_avx512" if avx512 else "numpy_over_torch_cnn"]
+    return TARGETS["numpy_over_torch_default_model" if each is first else "numpy_over_torch_784_800_10_b512"]

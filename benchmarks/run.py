@@ -6,6 +6,11 @@
 
 Each part is a module of this package (PARTS below); each times real code paths on the prepared data from
 `dvc repro`, returns its figures for benchmarks/results.json and its rows of the printed table.
+
+benchmarks/results.json keeps one entry per machine, under a label made from its fingerprint (processor family and
+model, the kernels OpenBLAS, NumPy and torch picked, threads: what metrics/runs.json records): a run replaces its
+own machine's entry (or, with --only, those parts of it) and leaves the other machines' alone, so that the
+processor generations this project runs on are compared side by side rather than one overwriting the other.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import time
 from pathlib import Path
 from types import ModuleType
@@ -65,26 +71,48 @@ def main() -> None:
     mirror = os.environ.get("MNIST_MIRROR") or str(args.raw_dir.resolve())
     context = Context(params, args.prepared_dir, args.raw_dir, mirror, args.rounds, threads)
 
-    if args.only:
-        results, chosen = json.loads(args.out.read_text()), args.only
-    else:
-        results = {
-            "date": time.strftime("%Y-%m-%d"),
-            "machine": {"cpu": machine.cpu_name(), "cores": os.cpu_count(), "python": platform.python_version()},
-            "versions": {
-                "numpy": machine.numpy_environment(threads),
-                "torch": machine.torch_environment("cpu", threads),
-            },
-        }
-        chosen = [name for name in PARTS if not (args.skip_pipeline and name in FRESH_CLONE_PARTS)]
+    numpy_environment = machine.numpy_environment(threads)
+    torch_environment = machine.torch_environment("cpu", threads)
+    fingerprint = numpy_environment["fingerprint"] | torch_environment["fingerprint"]
+    label = machine_label(machine.cpu_name(), fingerprint)
+    machines = json.loads(args.out.read_text())["machines"] if args.out.is_file() else {}
+    fresh = {
+        "date": time.strftime("%Y-%m-%d"),
+        "machine": {"cpu": machine.cpu_name(), "cores": os.cpu_count(), "python": platform.python_version()},
+        "fingerprint": fingerprint,
+        "versions": {"numpy": numpy_environment, "torch": torch_environment},
+    }
+    results = machines.get(label, fresh) if args.only else fresh
+    chosen = args.only or [name for name in PARTS if not (args.skip_pipeline and name in FRESH_CLONE_PARTS)]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout
+    commit = commit.strip() + (" with changes" if dirty() else "")
+    print(f"this machine: {label}; code {commit}", flush=True)
     for name in chosen:
         results |= PARTS[name].run(context)
-        results.setdefault("measured_on", {})[name] = time.strftime("%Y-%m-%d")  # parts of one file differ in age
+        results.setdefault("measured_on", {})[name] = time.strftime("%Y-%m-%d")  # parts of one entry differ in age
+        results.setdefault("commit", {})[name] = commit
         print(f"{name}: done", flush=True)
-    args.out.write_text(json.dumps(results, indent=2) + "\n")
+    machines[label] = results
+    args.out.write_text(json.dumps({"machines": dict(sorted(machines.items()))}, indent=2) + "\n")
     print()
     print(table(results))
-    print(f"\nwritten to {args.out}")
+    print(f"\nwritten to {args.out}, entry {label!r} ({len(machines)} machine(s) in it)")
+
+
+def dirty() -> bool:
+    """Whether the checkout's tracked files differ from its commit (the figures are then of no commit)."""
+    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    return bool(status.stdout.strip())
+
+
+def machine_label(cpu: str, fingerprint: dict) -> str:
+    """A machine's entry in results.json, readable and as fine as what decides the figures: the processor's name,
+    family and model (its generation), the kernels OpenBLAS and torch picked, and the threads."""
+    return (
+        f"{cpu}, family {fingerprint.get('cpu_family', '?')} model {fingerprint.get('cpu_model', '?')}: "
+        f"OpenBLAS {fingerprint.get('blas_core', '?')}, torch {fingerprint.get('torch_cpu_capability', '?')}, "
+        f"{fingerprint.get('blas_threads', '?')} threads"
+    )
 
 
 if __name__ == "__main__":

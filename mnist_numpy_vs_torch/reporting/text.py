@@ -149,26 +149,36 @@ def per_seed_table(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> li
 
 
 def speed_lines(benchmark: dict | None) -> list[str]:
-    """Speed only from the benchmark's interleaved, paired measurement; nothing from the stages' own timings."""
+    """Speed only from the benchmark's interleaved, paired measurement, one column per machine it ran on; nothing
+    from the stages' own timings."""
     lines = ["## Speed", ""]
-    if not benchmark or not benchmark.get("epochs"):
+    machines = (benchmark or {}).get("machines", {})
+    measured = {label: entry for label, entry in machines.items() if entry.get("epochs")}
+    if not measured:
         return [*lines, "No benchmark is recorded, so this report says nothing about which framework is faster.", ""]
-    machine = benchmark["machine"]
-    measured = benchmark.get("measured_on", {}).get("epochs", benchmark["date"])
     lines += [
-        f"From `benchmarks/results.json` ({measured}, {machine['cpu']}, {machine['cores']} cores): "
-        "`python -m benchmarks.run` alternates",
-        "one epoch of each framework on the same data and order, so both see the same stretch of the machine's speed. "
-        "NumPy's epoch",
-        "time over PyTorch's, median of the rounds (below 1: NumPy faster):",
+        "From `benchmarks/results.json`: `python -m benchmarks.run` alternates one epoch of each framework on the "
+        "same data and",
+        "order, so both see the same stretch of the machine's speed. NumPy's epoch time over PyTorch's, median of "
+        "the rounds",
+        "(below 1: NumPy faster), on each machine it has run on: machines sold under one name come in processor",
+        "generations, and the kernels each library picks, and so these ratios, differ between them.",
         "",
+        "| NumPy / PyTorch | " + " | ".join(f"{label} ({when(entry)})" for label, entry in measured.items()) + " |",
+        "|---|" + "---:|" * len(measured),
     ]
-    for race in benchmark["epochs"]:
-        low, high = race["numpy_over_torch_range"]
-        lines.append(
-            f"- {race['model']}, batch {race['batch_size']}: {race['numpy_over_torch']:.2f} "
-            f"(rounds {low:.2f}–{high:.2f})"
-        )
+    races = {}  # (model, batch, threads) -> {label: race}, in the order the benchmark runs them
+    for label, entry in measured.items():
+        for race in entry["epochs"]:
+            key = (race["model"], race["batch_size"], race.get("threads", entry["machine"]["cores"]))
+            races.setdefault(key, {})[label] = race
+    for (model, batch, threads), by_machine in races.items():
+        each = f"{threads} thread{'s' if threads > 1 else ''} each"
+        cells = [ratio_cell(by_machine.get(label)) for label in measured]
+        lines.append(f"| {model}, batch {batch}, {each} | " + " | ".join(cells) + " |")
+        if model.startswith("CNN"):
+            bounds = [bound_cell(by_machine.get(label)) for label in measured]
+            lines.append("| … if all but NumPy's BLAS products took no time | " + " | ".join(bounds) + " |")
     lines += [
         "",
         "The training stages' own timings (`metrics/timings.json`) are taken minutes apart on a machine whose speed "
@@ -177,6 +187,25 @@ def speed_lines(benchmark: dict | None) -> list[str]:
         "",
     ]
     return lines
+
+
+def when(entry: dict) -> str:
+    """The day the races were run, and the code they ran (recorded since 2026-12-06)."""
+    commit = entry.get("commit", {}).get("epochs")
+    return entry.get("measured_on", {}).get("epochs", entry["date"]) + (f", {commit}" if commit else "")
+
+
+def ratio_cell(race: dict | None) -> str:
+    if race is None:
+        return "not measured"
+    low, high = race["numpy_over_torch_range"]
+    return f"{race['numpy_over_torch']:.2f} (rounds {low:.2f}–{high:.2f})"
+
+
+def bound_cell(race: dict | None) -> str:
+    return (
+        "" if race is None or "blas_only_numpy_over_torch" not in race else f"{race['blas_only_numpy_over_torch']:.2f}"
+    )
 
 
 def paired_panels(scores: dict, comparison: dict, seeds: tuple[int, ...]) -> dict[str, dict]:

@@ -196,8 +196,14 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
     subset = CONFIGURATION["parse"]["train_size"]
     assert f"- Training on a stratified subset of {subset:,} of the images left (parse.train_size)." in report
     speed = report.split("\n## Speed\n", 1)[1].split("\n## ", 1)[0]
-    for race in json.loads((project / "benchmarks" / "results.json").read_text())["epochs"]:
-        assert f"- {race['model']}, batch {race['batch_size']}: {race['numpy_over_torch']:.2f} (rounds " in speed
+    machines = json.loads((project / "benchmarks" / "results.json").read_text())["machines"]
+    table = [line.strip().strip("|").split(" | ") for line in speed.splitlines() if line.startswith("| ")]
+    assert [cell.split(" (")[0] for cell in table[0][1:]] == list(machines), "one column per machine, by generation"
+    for column, entry in enumerate(machines.values(), start=1):
+        for race in entry["epochs"]:
+            name = f"{race['model']}, batch {race['batch_size']}, {race.get('threads', 2)} thread"
+            row = next(cells for cells in table if cells[0].startswith(name))
+            assert row[column].startswith(f"{race['numpy_over_torch']:.2f} (rounds "), (row, column)
 
 
 def test_without_a_recorded_benchmark_the_report_says_nothing_about_speed() -> None:
