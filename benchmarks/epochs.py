@@ -168,6 +168,8 @@ TRACED = [  # the trainer's own code, whatever the network
     numpy_nn.DataParallel.forward,
     numpy_nn.DataParallel.backward,
     numpy_nn.im2col,
+    numpy_nn.im2col_columns,
+    numpy_nn.Conv2d.windows,
     numpy_nn.col2im,
     numpy_nn.pool,
     numpy_nn.pool_backward,

@@ -100,18 +100,22 @@ def main() -> None:
 
 
 def dirty() -> bool:
-    """Whether the checkout's tracked files differ from its commit (the figures are then of no commit)."""
-    status = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, capture_output=True)
+    """Whether the checkout's code or params differ from its commit (the figures are then of no commit)."""
+    paths = ["*.py", "params.yaml", "dvc.yaml", "constraints.txt"]
+    status = subprocess.run(["git", "status", "--porcelain", "--", *paths], cwd=ROOT, capture_output=True)
     return bool(status.stdout.strip())
 
 
 def machine_label(cpu: str, fingerprint: dict) -> str:
     """A machine's entry in results.json, readable and as fine as what decides the figures: the processor's name,
     family and model (its generation), the kernels OpenBLAS and torch picked, and the threads."""
+
+    def one(key: str) -> str:  # several BLAS libraries loaded (NumPy's, SciPy's) each report theirs
+        return "/".join(dict.fromkeys(fingerprint.get(key, "?").split(", ")))
+
     return (
         f"{cpu}, family {fingerprint.get('cpu_family', '?')} model {fingerprint.get('cpu_model', '?')}: "
-        f"OpenBLAS {fingerprint.get('blas_core', '?')}, torch {fingerprint.get('torch_cpu_capability', '?')}, "
-        f"{fingerprint.get('blas_threads', '?')} threads"
+        f"OpenBLAS {one('blas_core')}, torch {one('torch_cpu_capability')}, {one('blas_threads')} threads"
     )
 
 

@@ -151,6 +151,14 @@ def im2col(a: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
     return out
 
 
+def im2col_columns(a: np.ndarray, k: int, out: np.ndarray) -> np.ndarray:
+    """Every k x k window of a one-channel (B, H, W, 1) batch, copied out as columns (k, k, B, H', W'): for each
+    offset (y, x), the pixels every window reads there. The copy moves runs of W' numbers (a window row of the
+    image) where im2col's moves runs of k C = k: a quarter of the time for MNIST's 28 x 28 images and k = 5."""
+    np.copyto(out, sliding_window_view(a[..., 0], (k, k), axis=(1, 2)).transpose(3, 4, 0, 1, 2))
+    return out
+
+
 def kernel_matrix(kernel: np.ndarray) -> np.ndarray:
     """W~: the kernels (F, C, k, k) as rows (F, k k C), in the windows' order."""
     return kernel.transpose(0, 2, 3, 1).reshape(len(kernel), -1)
@@ -198,19 +206,27 @@ class Conv2d(Module):
         z = self.buffer("z", (n, height, width, f), dtype)
         chunk = n if self.training else INFERENCE_CHUNK
         for start in range(0, n, chunk):
-            part = a[start : start + chunk]
-            cols = im2col(part, k, out=self.buffer("cols", (len(part), height, width, k, k, a.shape[3]), dtype))
-            np.matmul(cols.reshape(-1, matrix.shape[1]), matrix.T, out=z[start : start + chunk].reshape(-1, f))
+            windows = self.windows(a[start : start + chunk], height, width)
+            np.matmul(windows.T, matrix.T, out=z[start : start + chunk].reshape(-1, f))  # z = cols W~^T
         z += self.bias
         if self.training:
-            self.cols, self.matrix, self.input_shape = cols, matrix, a.shape
+            self.windows_matrix, self.matrix, self.input_shape = windows, matrix, a.shape
         return z
+
+    def windows(self, part: np.ndarray, height: int, width: int) -> np.ndarray:
+        """cols^T, (k k C, B H' W'): im2col's rows, or with one input channel im2col_columns' (a cheaper copy)."""
+        k, c, dtype = self.kernel_size, self.in_channels, self.weight.dtype
+        if c == 1:
+            shape = (k, k, len(part), height, width)
+            return im2col_columns(part, k, out=self.buffer("cols", shape, dtype, batch_axis=2)).reshape(k * k, -1)
+        cols = im2col(part, k, out=self.buffer("cols", (len(part), height, width, k, k, c), dtype))
+        return cols.reshape(-1, k * k * c).T
 
     def backward(self, dz: np.ndarray) -> np.ndarray | None:
         k, f, dtype = self.kernel_size, self.out_channels, self.weight.dtype
         dz2 = dz.reshape(-1, f)
         transposed = self.buffer("weight_grad_t", (self.matrix.shape[1], f), dtype, batch_axis=None)
-        grad = np.matmul(self.cols.reshape(len(dz2), -1).T, dz2, out=transposed)  # dW~^T
+        grad = np.matmul(self.windows_matrix, dz2, out=transposed)  # dW~^T = cols^T dz
         np.copyto(self.weight_grad, grad.reshape(k, k, -1, f).transpose(3, 2, 0, 1))  # (F, C, k, k)
         ones = self.buffer("ones", (len(dz2),), dtype)
         ones.fill(1)

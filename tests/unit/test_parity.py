@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from numpy.lib.stride_tricks import sliding_window_view
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import TrainingDiverged
@@ -345,6 +346,22 @@ def test_parity_fails_for_a_numpy_cnn_with_flipped_kernels(prepared_dir: Path, m
     data = dataset.load_inputs(prepared_dir, "train")
     numpy_losses, torch_losses, *_ = fifty_steps_both_ways("cnn", data, np.full(1, 0.01), np.float64)
     assert abs(numpy_losses[0] - torch_losses[0]) > 1e-6
+
+
+def test_parity_fails_for_one_channel_windows_read_transposed(
+    prepared_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first convolution's windows copied out with rows and columns swapped: forward and backward agree with each
+    other (it is a convolution with transposed kernels), so again only the twin catches it."""
+    monkeypatch.setattr(numpy_nn, "im2col_columns", windows_transposed)
+    data = dataset.load_inputs(prepared_dir, "train")
+    numpy_losses, torch_losses, *_ = fifty_steps_both_ways("cnn", data, np.full(1, 0.01), np.float64)
+    assert abs(numpy_losses[0] - torch_losses[0]) > 1e-6
+
+
+def windows_transposed(a: np.ndarray, k: int, out: np.ndarray) -> np.ndarray:
+    np.copyto(out, sliding_window_view(a[..., 0], (k, k), axis=(1, 2)).transpose(4, 3, 0, 1, 2))
+    return out
 
 
 def test_auto_device_is_cuda_exactly_when_cuda_is_available() -> None:
