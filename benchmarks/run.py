@@ -113,9 +113,11 @@ def machine_label(cpu: str, fingerprint: dict) -> str:
     def one(key: str) -> str:  # several BLAS libraries loaded (NumPy's, SciPy's) each report theirs
         return "/".join(dict.fromkeys(fingerprint.get(key, "?").split(", ")))
 
+    imitated = ", ".join(f"{key[4:]}={value}" for key, value in sorted(fingerprint.items()) if key.startswith("env_"))
     return (
         f"{cpu}, family {fingerprint.get('cpu_family', '?')} model {fingerprint.get('cpu_model', '?')}: "
         f"OpenBLAS {one('blas_core')}, torch {one('torch_cpu_capability')}, {one('blas_threads')} threads"
+        + (f", imitating a narrower processor ({imitated})" if imitated else "")
     )
 
 
