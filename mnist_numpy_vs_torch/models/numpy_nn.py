@@ -254,10 +254,10 @@ class ReLU(Module):
         forward   r = max(z, 0)
         backward  dz = dr [r > 0]            (r > 0 exactly where z > 0)
 
-    With inplace=True, as nn.ReLU(inplace=True), r is written over z and dz over dr: after a Linear or a Conv2d,
-    whose backward passes read their input and never their output, that saves a buffer and the memory traffic of
-    a second one (4-10% of the CNN's step, measured on an Intel Xeon with AVX-512: docs/models.md), with the same
-    numbers.
+    With inplace=True, as nn.ReLU(inplace=True), r is written over z and dz over dr: after a layer whose backward
+    pass never reads its output (Linear; MaxPool2d, which finds its route in the forward pass), that saves a buffer
+    and the memory traffic of a second one (4-10% of the CNN's step when the ReLU followed the convolution,
+    measured on an Intel Xeon with AVX-512: docs/models.md), with the same numbers.
     """
 
     def __init__(self, inplace: bool = False) -> None:
