@@ -198,7 +198,9 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
     speed = report.split("\n## Speed\n", 1)[1].split("\n## ", 1)[0]
     machines = json.loads((project / "benchmarks" / "results.json").read_text())["machines"]
     table = [line.strip().strip("|").split(" | ") for line in speed.splitlines() if line.startswith("| ")]
-    assert [cell.split(" (")[0] for cell in table[0][1:]] == list(machines), "one column per machine, by generation"
+    header = table[0][1:]
+    assert len(header) == len(machines), "one column per machine, named by its generation"
+    assert all(cell.startswith(f"{label} (") for cell, label in zip(header, machines)), header
     for column, entry in enumerate(machines.values(), start=1):
         for race in entry["epochs"]:
             name = f"{race['model']}, batch {race['batch_size']}, {race.get('threads', 2)} thread"
