@@ -78,6 +78,7 @@ class Recipe:
 class MLPParams(Recipe):
     hidden: Annotated[tuple[int, ...], list_of(integer(minimum=1))]
     init: Annotated[str, choice(*INITS)]  # models/initial.py
+    dropout: Annotated[float, number(0, maximum=1)]  # before each dense layer but the first; 0: none
 
 
 @dataclass(frozen=True)
@@ -86,6 +87,8 @@ class CNNParams(Recipe):
     kernel: Annotated[int, integer(minimum=1)]  # each convolution's k x k window
     hidden: Annotated[tuple[int, ...], list_of(integer(minimum=1), empty=True)]  # dense widths before the output
     init: Annotated[str, choice(*INITS)]  # models/initial.py
+    batch_norm: Annotated[bool, boolean]  # BatchNorm2d after each convolution, BatchNorm1d after each hidden Linear
+    dropout: Annotated[float, number(0, maximum=1)]  # before each dense layer; 0: none
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,12 @@ def integer_or(word: str) -> Check:
 
 
 threads = integer_or("auto")
+
+
+def boolean(key: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ParamsError(f"{key}: expected true or false, got {value!r}")
+    return value
 
 
 def choice(*options: str) -> Check:

@@ -4,13 +4,19 @@ draws, so the initial weights of seed 1 are independent of its batch order and o
     weights  models/initial.py: each architecture's starting point
     order    training/batches.py: the sample order of each epoch
     shifts   training/batches.py: how far each training image moves in each epoch
+    dropout  models/dropout.py: which units each Dropout layer drops at each step (its index a further word)
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-STREAMS = {"weights": 0, "order": 1, "shifts": 2}  # SeedSequence words: fixed forever, or every result moves
+STREAMS = {
+    "weights": 0,
+    "order": 1,
+    "shifts": 2,
+    "dropout": 3,
+}  # SeedSequence words: fixed forever, or every result moves
 
 
 def generator(seed: int, stream: str, *more: int) -> np.random.Generator:

@@ -1,9 +1,12 @@
-"""Mistakes in the NumPy layers that a from-scratch convolution commonly makes and its own gradient check must
-catch: each takes the place of the function of models/numpy_nn.py with the same arguments."""
+"""Mistakes in the NumPy layers that from-scratch code commonly makes: each takes the place of the function or
+method of models/numpy_nn.py with the same arguments. The convolution's are caught by its own gradient check; batch
+normalisation's and dropout's by the comparison with torch (tests/unit/test_parity.py)."""
 
 from __future__ import annotations
 
 import numpy as np
+
+from mnist_numpy_vs_torch.models import dropout, numpy_nn
 
 
 def route_to_top_left(route: np.ndarray, dp: np.ndarray, dr: np.ndarray, size: int) -> None:
@@ -19,3 +22,39 @@ def shifted_windows(dcols: np.ndarray, da: np.ndarray, k: int) -> None:
     for y in range(k):
         for x in range(k - 1):
             da[:, y : y + h, x + 1 : x + 1 + w, :] += dcols[y, x]
+
+
+# Batch normalisation and dropout, as NumPy re-implementations get them wrong (models/numpy_nn.py's _BatchNorm and
+# Dropout have the right ones).
+
+
+TRACK = numpy_nn._BatchNorm.track
+
+
+def running_variance_biased(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
+    """The running variance from the biased estimate (torch keeps the unbiased one): the m / (m - 1) undone."""
+    TRACK(self, mean, var * (m - 1) / m, m)
+
+
+def unbiased_variance(sum_of_squares: np.ndarray, m: int) -> np.ndarray:
+    """Normalising by the unbiased variance (torch normalises by the biased one)."""
+    return sum_of_squares / (m - 1)
+
+
+def batch_statistics(self, rows: np.ndarray) -> np.ndarray:
+    """Evaluation with the batch's own mean and variance instead of the running ones."""
+    return (rows - rows.mean(axis=0)) / np.sqrt(rows.var(axis=0) + self.eps)
+
+
+def dropout_without_rescaling(self, x: np.ndarray) -> np.ndarray:
+    """The units dropped, the kept ones not scaled by 1 / (1 - p)."""
+    if not self.training:
+        return x
+    self.mask = (dropout.scaled_mask(self.generator, x.shape, self.p, x.dtype) > 0).astype(x.dtype)
+    return x * self.mask
+
+
+def dropout_in_evaluation(self, x: np.ndarray) -> np.ndarray:
+    """Dropping units in evaluation mode too."""
+    self.mask = dropout.scaled_mask(self.generator, x.shape, self.p, x.dtype)
+    return x * self.mask

@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from mnist_numpy_vs_torch import seeds
-from mnist_numpy_vs_torch.models.spec import WEIGHTED, Spec
+from mnist_numpy_vs_torch.models.spec import NORMALISING, WEIGHTED, Spec
 
 RELU_GAIN = float(np.sqrt(2.0))
 OUTPUT_GAIN = 0.1
@@ -57,12 +57,25 @@ def uniform(rng: np.random.Generator, shape: tuple[int, ...], fan_in: int) -> np
 def initial_state(spec: Spec, init: str, seed: int) -> dict[str, np.ndarray]:
     """The state_dict every network of `spec` starts from for `seed`: layer by layer, its weight, then its bias.
     OUTPUT_GAIN for the last layer with weights, RELU_GAIN for the others. A Linear weight is drawn (in, out), the
-    order in which x W^T reads it, and handed over as its (out, in) transpose."""
+    order in which x W^T reads it, and handed over as its (out, in) transpose. Batch normalisation starts as
+    torch's does, without a draw: gamma 1, beta 0, running mean 0, running variance 1, no batches counted."""
     rng = weights_stream(seed)
-    weighted = [(index, name, args) for index, (name, *args) in enumerate(spec) if name in WEIGHTED]
+    weighted = [index for index, (name, *_) in enumerate(spec) if name in WEIGHTED]
     state = {}
-    for number, (index, name, args) in enumerate(weighted):
-        gain = OUTPUT_GAIN if number == len(weighted) - 1 else RELU_GAIN
+    for index, (name, *args) in enumerate(spec):
+        if name in NORMALISING:
+            (channels,) = args
+            state[f"{index}.weight"], state[f"{index}.bias"] = (
+                np.ones(channels, np.float32),
+                np.zeros(channels, np.float32),
+            )
+            state[f"{index}.running_mean"] = np.zeros(channels, np.float32)
+            state[f"{index}.running_var"] = np.ones(channels, np.float32)
+            state[f"{index}.num_batches_tracked"] = np.zeros((), np.int64)
+            continue
+        if name not in WEIGHTED:
+            continue
+        gain = OUTPUT_GAIN if index == weighted[-1] else RELU_GAIN
         if name == "Conv2d":
             inputs, outputs, k = args
             fan_in = inputs * k * k

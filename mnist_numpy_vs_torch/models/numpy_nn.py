@@ -21,7 +21,7 @@ import copy
 import itertools
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -30,7 +30,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.models import saving
+from mnist_numpy_vs_torch.models import dropout, saving
 from mnist_numpy_vs_torch.models.spec import Spec
 
 # Images per evaluation pass through a convolution: the windows of 2,000 images would take hundreds of MB.
@@ -51,9 +51,18 @@ class Module:
     def backward(self, grad: np.ndarray) -> np.ndarray | None:
         raise NotImplementedError
 
+    DECAYED = ("weight",)  # the parameters that take weight decay (Linear's and Conv2d's weight; never a bias)
+
     def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
         """(name, value, gradient) of each parameter, weight before bias."""
         return []
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        """(name, value) of each array of the state_dict that is not a parameter (BatchNorm's running statistics)."""
+        return []
+
+    def set_buffers(self, values: dict[str, np.ndarray]) -> None:
+        """Take these values for the layer's buffers, by name."""
 
     def train(self, mode: bool = True) -> Module:
         self.training = mode
@@ -347,6 +356,167 @@ class MaxPool2d(Module):
         return f"kernel_size={k}, stride={k}, padding=0, dilation=1, ceil_mode=False"
 
 
+class _BatchNorm(Module):
+    """Batch normalisation of the m rows of x as (m, C), per channel c: the batch's rows for BatchNorm1d (B, C), every
+    pixel of the batch for BatchNorm2d (B, H, W, C) channels-last. weight is gamma, bias is beta, as torch names them.
+
+        training    mu = 1/m sum_i x_i,   var = 1/m sum_i (x_i - mu)^2                 the batch's; var biased
+                    x^_i = (x_i - mu) / sqrt(var + eps),   y_i = gamma x^_i + beta
+                    running_mean <- (1 - momentum) running_mean + momentum mu
+                    running_var  <- (1 - momentum) running_var + momentum var m / (m - 1)     unbiased
+        evaluation  x^_i = (x_i - running_mean) / sqrt(running_var + eps),   y_i = gamma x^_i + beta
+        backward    dbeta = sum_i dy_i,   dgamma = sum_i dy_i x^_i
+                    dx_i = gamma / (m sqrt(var + eps)) (m dy_i - dbeta - x^_i dgamma)
+
+    The backward line is dL/dx through mu and var as well as directly (cs231n's compact form). Sums down the rows are
+    products with a row of ones (1^T x), as the convolution's bias gradient. gamma and beta take no weight decay.
+    """
+
+    DECAYED = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: float = 0.1) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.set_parameters(np.ones(num_features, np.float32), np.zeros(num_features, np.float32))
+        self.running_mean, self.running_var = np.zeros(num_features, np.float32), np.ones(num_features, np.float32)
+        self.num_batches_tracked = np.zeros((), np.int64)
+
+    def named_parameters(self) -> list[tuple[str, np.ndarray, np.ndarray]]:
+        return [("weight", self.weight, self.weight_grad), ("bias", self.bias, self.bias_grad)]
+
+    def named_buffers(self) -> list[tuple[str, np.ndarray]]:
+        return [
+            ("running_mean", self.running_mean),
+            ("running_var", self.running_var),
+            ("num_batches_tracked", self.num_batches_tracked),
+        ]
+
+    def set_buffers(self, values: dict[str, np.ndarray]) -> None:
+        self.running_mean, self.running_var = np.array(values["running_mean"]), np.array(values["running_var"])
+        self.num_batches_tracked = np.array(values["num_batches_tracked"], np.int64)
+
+    def ones(self, m: int, dtype: np.dtype) -> np.ndarray:
+        ones = self.buffer("ones", (m,), dtype)
+        ones.fill(1)
+        return ones
+
+    # Each pass is written in parts, so that DataParallel can add up the sums over every shard of the batch between
+    # them (what torch calls synchronised batch normalisation); one pass over the whole batch calls them in turn.
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        rows = x.reshape(-1, self.num_features)  # (m, C): channels-last, so a view
+        if not self.training:
+            return self.scaled(self.normalised(rows), x.shape)
+        m = len(rows)
+        mean = self.partial_sum(rows) / m
+        var = self.biased_variance(self.partial_square_sum(rows, mean), m)
+        self.track(mean, var, m)
+        return self.finish(x, var)
+
+    def partial_sum(self, rows: np.ndarray) -> np.ndarray:
+        """sum_i x_i over these rows."""
+        return np.matmul(self.ones(len(rows), rows.dtype), rows)
+
+    def partial_square_sum(self, rows: np.ndarray, mean: np.ndarray) -> np.ndarray:
+        """sum_i (x_i - mu)^2 over these rows, keeping x_i - mu for finish."""
+        centred = np.subtract(rows, mean, out=self.buffer("xhat", rows.shape, rows.dtype))
+        squares = np.multiply(centred, centred, out=self.buffer("y", rows.shape, rows.dtype))
+        return np.matmul(self.ones(len(rows), rows.dtype), squares)
+
+    @staticmethod
+    def biased_variance(sum_of_squares: np.ndarray, m: int) -> np.ndarray:
+        """var = 1/m sum_i (x_i - mu)^2: the batch's own spread, which is what it is normalised by."""
+        return sum_of_squares / m
+
+    def track(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
+        """running <- (1 - momentum) running + momentum batch, the variance unbiased: var m / (m - 1)."""
+        momentum = self.momentum
+        self.running_mean *= 1 - momentum
+        self.running_mean += momentum * mean
+        self.running_var *= 1 - momentum
+        self.running_var += momentum * var * (m / (m - 1))
+        self.num_batches_tracked += 1
+
+    def finish(self, x: np.ndarray, var: np.ndarray) -> np.ndarray:
+        """y = gamma x^ + beta, x^ = (x - mu) / sqrt(var + eps) from the x - mu partial_square_sum kept."""
+        self.inv_std = 1 / np.sqrt(var + self.eps)
+        self.xhat = self.buffer("xhat", (x.size // self.num_features, self.num_features), x.dtype)
+        self.xhat *= self.inv_std
+        return self.scaled(self.xhat, x.shape)
+
+    def normalised(self, rows: np.ndarray) -> np.ndarray:
+        """Evaluation: x^ with the running statistics."""
+        return (rows - self.running_mean) / np.sqrt(self.running_var + self.eps)
+
+    def scaled(self, xhat: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+        y = np.multiply(xhat, self.weight, out=self.buffer("y", xhat.shape, xhat.dtype))
+        y += self.bias
+        return y.reshape(shape)
+
+    def backward(self, dy: np.ndarray) -> np.ndarray | None:
+        rows = dy.reshape(-1, self.num_features)
+        self.partial_grads(rows)
+        if not self.needs_input_grad:
+            return None
+        return self.input_grad(dy, self.bias_grad, self.weight_grad, len(rows))
+
+    def partial_grads(self, rows: np.ndarray) -> None:
+        """dbeta = sum_i dy_i and dgamma = sum_i dy_i x^_i over these rows, into the gradients."""
+        ones = self.ones(len(rows), rows.dtype)
+        np.matmul(ones, rows, out=self.bias_grad)
+        products = np.multiply(rows, self.xhat, out=self.buffer("dx", rows.shape, rows.dtype))
+        np.matmul(ones, products, out=self.weight_grad)
+
+    def input_grad(self, dy: np.ndarray, dbeta: np.ndarray, dgamma: np.ndarray, m: int) -> np.ndarray:
+        """dx_i = gamma / (m sqrt(var + eps)) (m dy_i - dbeta - x^_i dgamma), with the whole batch's dbeta, dgamma
+        and m."""
+        rows = dy.reshape(-1, self.num_features)
+        dx = np.multiply(self.xhat, dgamma, out=self.buffer("dx", rows.shape, rows.dtype))  # x^ dgamma
+        dx += dbeta
+        np.subtract(rows * m, dx, out=dx)
+        dx *= self.weight * self.inv_std / m
+        return dx.reshape(dy.shape)
+
+    def extra_repr(self) -> str:
+        settings = f"eps={self.eps}, momentum={self.momentum}, affine=True, bias=True, track_running_stats=True"
+        return f"{self.num_features}, {settings}"
+
+
+class BatchNorm1d(_BatchNorm):
+    """BatchNorm1d(num_features): over the batch, per feature of (B, C) rows (the equations above)."""
+
+
+class BatchNorm2d(_BatchNorm):
+    """BatchNorm2d(num_features): over the batch and every pixel, per channel of (B, H, W, C) images."""
+
+
+class Dropout(Module):
+    """Dropout(p): inverted dropout, in training only. For each unit of each sample, m = 1 / (1 - p) with probability
+    1 - p and 0 otherwise (models/dropout.py draws it from the layer's seeded stream: the same m torch's twin uses):
+
+        training    y = x m,   backward dx = dy m
+        evaluation  y = x      (the 1 / (1 - p) at training time keeps each unit's expected value)
+    """
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__()
+        self.p, self.generator = p, None
+
+    def forward(self, x: np.ndarray) -> np.ndarray:
+        if not self.training:
+            return x
+        if self.generator is None:
+            raise dropout.missing_generator()
+        self.mask = dropout.scaled_mask(self.generator, x.shape, self.p, x.dtype)
+        return np.multiply(x, self.mask, out=self.buffer("y", x.shape, x.dtype))
+
+    def backward(self, dy: np.ndarray) -> np.ndarray:
+        return np.multiply(dy, self.mask, out=self.buffer("dx", dy.shape, dy.dtype))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace=False"
+
+
 class Flatten(Module):
     """Flatten(): channels-last (B, H, W, C) -> (B, C H W) rows in torch's (channel, row, column) order; rows
     (B, n) pass through. Backward puts each gradient back where its number came from."""
@@ -392,7 +562,10 @@ class Unflatten(Module):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
 
 
-LAYERS = {cls.__name__: cls for cls in (Linear, Conv2d, ReLU, MaxPool2d, Flatten, Unflatten)}
+LAYERS = {
+    cls.__name__: cls
+    for cls in (Linear, Conv2d, ReLU, MaxPool2d, BatchNorm1d, BatchNorm2d, Dropout, Flatten, Unflatten)
+}
 
 
 class Sequential(Module):
@@ -432,16 +605,22 @@ class Sequential(Module):
         ]
 
     def parameters(self) -> tuple[list[np.ndarray], list[bool]]:
-        """Every array the optimiser updates, and whether it takes weight decay (weights yes, biases no)."""
-        named = self.named_parameters()
-        return [value for _, value, _ in named], [name.endswith("weight") for name, _, _ in named]
+        """Every array the optimiser updates, and whether it takes weight decay (the weights of Linear and Conv2d;
+        no bias, and not BatchNorm's gamma)."""
+        named = [(name in layer.DECAYED, value) for layer in self for name, value, _ in layer.named_parameters()]
+        return [value for _, value in named], [decayed for decayed, _ in named]
 
     def gradients(self) -> list[np.ndarray]:
         """The gradient arrays backward fills, in the order of parameters()."""
         return [grad for _, _, grad in self.named_parameters()]
 
     def state_dict(self) -> dict[str, np.ndarray]:
-        return {name: value for name, value, _ in self.named_parameters()}
+        """Parameters, then buffers, layer by layer, under torch's names ("1.weight", "2.running_mean")."""
+        return {
+            f"{index}.{name}": value
+            for index, layer in enumerate(self.layers)
+            for name, value in [(name, value) for name, value, _ in layer.named_parameters()] + layer.named_buffers()
+        }
 
     def load_state_dict(self, state: dict[str, np.ndarray]) -> Sequential:
         """Take these values (and their dtype); the names and shapes must be this network's exactly."""
@@ -449,6 +628,8 @@ class Sequential(Module):
         for index, layer in enumerate(self.layers):
             if layer.named_parameters():
                 layer.set_parameters(state[f"{index}.weight"], state[f"{index}.bias"])
+            if layer.named_buffers():
+                layer.set_buffers({name: state[f"{index}.{name}"] for name, _ in layer.named_buffers()})
         return self
 
     def __iter__(self) -> Iterator[Module]:
@@ -496,56 +677,106 @@ def shard_bounds(n: int, shards: int) -> list[tuple[int, int]]:
 
 class DataParallel(Module):
     """DataParallel(module, shards, threads): the batch split into `shards` consecutive parts, each run through a
-    replica of `module`, as nn.DataParallel splits a batch over devices; here the devices are threads (up to
-    `threads` at once), since NumPy and its BLAS let go of Python's lock inside every array operation. For rows
-    x = [x_1; ...; x_S] (shard s of B_s rows):
+    replica of `module` (a Sequential), as nn.DataParallel splits a batch over devices; here the devices are threads
+    (up to `threads` at once), since NumPy and its BLAS let go of Python's lock inside every array operation. For
+    rows x = [x_1; ...; x_S] (shard s of B_s rows):
 
         forward    y = [f(x_1); ...; f(x_S)]                      the replicas' outputs, stacked
         backward   dx = [dx_1; ...; dx_S]                         each replica's backward on its rows of dy
                    dW = dW_1 + ... + dW_S                         summed in shard order
 
     dW is exact: the loss is a mean over the whole batch, so each shard's dL/dy rows already carry 1/B, and a
-    gradient is a sum over the batch's samples. The shards and the order of the sum are fixed, so the numbers do not
-    depend on `threads` (with one thread the shards run in turn); they differ from an unsplit pass only in the
-    order of each weight gradient's sum. Replica 0 is `module` itself; the others share its weights.
+    gradient is a sum over the batch's samples. A batch normalisation layer needs the whole batch's mean and
+    variance, and in its backward pass the whole batch's sums of dy and dy x^: the replicas stop there, their
+    partial sums are added (synchronised batch normalisation, as nn.SyncBatchNorm), and they go on. The shards and
+    the order of every sum are fixed, so the numbers do not depend on `threads` (with one thread the shards run in
+    turn); they differ from an unsplit pass only in the order of those sums. Replica 0 is `module` itself; the
+    others share its weights, and only replica 0 keeps the running statistics.
 
     Each thread should run BLAS on one thread (threadpoolctl), or the BLAS's threads and these compete for cores.
     """
 
-    def __init__(self, module: Module, shards: int, threads: int) -> None:
+    def __init__(self, module: Sequential, shards: int, threads: int) -> None:
         super().__init__()
         if shards < 1 or threads < 1:
             raise ValueError(f"DataParallel: shards and threads must be at least 1 (got {shards}, {threads})")
         self.module, self.shards, self.threads = module, shards, threads
         self.replicas = [module, *(replicate(module) for _ in range(shards - 1))]
         self.pool = ThreadPoolExecutor(min(threads, shards)) if threads > 1 and shards > 1 else None
+        # the layers between batch normalisations: (start, stop), a _BatchNorm at stop unless stop is the end
+        cuts = [i for i, layer in enumerate(module) if isinstance(layer, _BatchNorm)]
+        self.segments = list(zip([0, *(i + 1 for i in cuts)], [*cuts, len(module)]))
 
-    def _each(self, method: str, parts: list[np.ndarray]) -> list[np.ndarray | None]:
-        calls = [getattr(replica, method) for replica in self.replicas[: len(parts)]]
+    def _map(self, function: Callable, *arguments: list) -> list:
         if self.pool is None:
-            return [call(part) for call, part in zip(calls, parts)]
-        return list(self.pool.map(lambda call, part: call(part), calls, parts))
+            return list(map(function, *arguments))
+        return list(self.pool.map(function, *arguments))
+
+    def _run(self, method: str, start: int, stop: int, parts: list[np.ndarray]) -> list[np.ndarray | None]:
+        """Each replica's layers start..stop-1 on its part, forward first to last, backward last to first."""
+
+        def run(replica: Sequential, part: np.ndarray | None) -> np.ndarray | None:
+            layers = replica.layers[start:stop]
+            for layer in layers if method == "forward" else reversed(layers):
+                if part is None:
+                    return None
+                part = getattr(layer, method)(part)
+            return part
+
+        return self._map(run, self.replicas[: len(parts)], parts)
 
     def forward(self, x: np.ndarray) -> np.ndarray:
         self.bounds = shard_bounds(len(x), self.shards)
-        outputs = self._each("forward", [x[start:stop] for start, stop in self.bounds])
-        y = self.buffer("y", (len(x), *outputs[0].shape[1:]), outputs[0].dtype)
-        for output, (start, stop) in zip(outputs, self.bounds):
-            y[start:stop] = output
-        return y
+        parts = [x[start:stop] for start, stop in self.bounds]
+        if not self.training:  # batch normalisation reads its running statistics: nothing to synchronise
+            return self._stacked("y", self._run("forward", 0, len(self.module), parts))
+        for start, stop in self.segments:
+            parts = self._run("forward", start, stop, parts)
+            if stop < len(self.module):
+                parts = self._normalise(stop, parts)
+        return self._stacked("y", parts)
+
+    def _normalise(self, index: int, parts: list[np.ndarray]) -> list[np.ndarray]:
+        """Layer `index`, a batch normalisation, on every shard with the whole batch's statistics."""
+        norms = [replica[index] for replica in self.replicas[: len(parts)]]
+        rows = [part.reshape(-1, norms[0].num_features) for part in parts]
+        m = sum(len(r) for r in rows)
+        mean = sum(self._map(lambda norm, r: norm.partial_sum(r), norms, rows)) / m
+        var = norms[0].biased_variance(sum(self._map(lambda norm, r: norm.partial_square_sum(r, mean), norms, rows)), m)
+        norms[0].track(mean, var, m)
+        return self._map(lambda norm, part: norm.finish(part, var), norms, parts)
 
     def backward(self, dy: np.ndarray) -> np.ndarray | None:
-        dxs = self._each("backward", [dy[start:stop] for start, stop in self.bounds])
+        parts = [dy[start:stop] for start, stop in self.bounds]
+        for start, stop in reversed(self.segments):
+            if stop < len(self.module):
+                parts = self._normalise_backward(stop, parts)
+            parts = self._run("backward", start, stop, parts)
+        self._reduce_gradients()
+        return None if parts[0] is None else self._stacked("dx", parts)
+
+    def _normalise_backward(self, index: int, parts: list[np.ndarray]) -> list[np.ndarray]:
+        """Layer `index`'s input gradient on every shard from the whole batch's sums of dy and dy x^ (each replica's
+        own sums stay in its gradients, which _reduce_gradients adds up)."""
+        norms = [replica[index] for replica in self.replicas[: len(parts)]]
+        rows = [part.reshape(-1, norms[0].num_features) for part in parts]
+        self._map(lambda norm, r: norm.partial_grads(r), norms, rows)
+        dbeta, dgamma = sum(norm.bias_grad for norm in norms), sum(norm.weight_grad for norm in norms)
+        m = sum(len(r) for r in rows)
+        return self._map(lambda norm, part: norm.input_grad(part, dbeta, dgamma, m), norms, parts)
+
+    def _reduce_gradients(self) -> None:
+        """Every replica's parameter gradients added into the module's, in shard order."""
         totals = self.module.gradients()
         for replica in self.replicas[1 : len(self.bounds)]:
             for total, part in zip(totals, replica.gradients()):
                 total += part
-        if dxs[0] is None:
-            return None
-        dx = self.buffer("dx", (len(dy), *dxs[0].shape[1:]), dxs[0].dtype)
-        for part, (start, stop) in zip(dxs, self.bounds):
-            dx[start:stop] = part
-        return dx
+
+    def _stacked(self, name: str, parts: list[np.ndarray]) -> np.ndarray:
+        whole = self.buffer(name, (sum(len(p) for p in parts), *parts[0].shape[1:]), parts[0].dtype)
+        for part, (start, stop) in zip(parts, self.bounds):
+            whole[start:stop] = part
+        return whole
 
     def train(self, mode: bool = True) -> DataParallel:
         self.training = mode
@@ -564,10 +795,13 @@ class DataParallel(Module):
 def data_parallel(network: Sequential, shards: int, threads: int) -> Sequential:
     """`network` with its convolutional part, the layers before its Flatten, as DataParallel(shards, threads), and
     the rest (dense layers, whose products the BLAS already spreads over cores) as it is: the same layer objects
-    and weights, so training the result trains `network`. `network` itself when it has no Flatten or shards is 1."""
+    and weights, so training the result trains `network`. `network` itself when it has no Flatten, when shards is
+    1, and when a Dropout is among the layers to split (its masks are drawn for the whole batch)."""
     flatten = next((i for i, layer in enumerate(network) if isinstance(layer, Flatten)), 0)
     if shards == 1 or flatten == 0:
         return network
+    if any(isinstance(layer, Dropout) for layer in network.layers[:flatten]):
+        return network  # torch draws one mask for the whole batch; the shards would draw theirs one by one
     features = Sequential(*network.layers[:flatten])
     return Sequential(DataParallel(features, shards, threads), *network.layers[flatten:])
 

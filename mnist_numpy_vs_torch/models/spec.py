@@ -17,7 +17,8 @@ from typing import Any
 
 Layer = tuple  # (class name, *arguments)
 Spec = list[Layer]
-WEIGHTED = ("Linear", "Conv2d")  # the layers with parameters: a weight and a bias each
+WEIGHTED = ("Linear", "Conv2d")  # the layers whose weight and bias are drawn from the seed (models/initial.py)
+NORMALISING = ("BatchNorm1d", "BatchNorm2d")  # gamma (weight) and beta (bias), and running statistics
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def parameter_shapes(spec: Spec) -> dict[str, tuple[int, ...]]:
         elif name == "Conv2d":
             inputs, outputs, k = args
             shapes |= {f"{index}.weight": (outputs, inputs, k, k), f"{index}.bias": (outputs,)}
+        elif name in NORMALISING:
+            shapes |= {f"{index}.weight": (args[0],), f"{index}.bias": (args[0],)}
     return shapes
 
 

@@ -16,7 +16,7 @@ from torch import nn
 
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.models import saving
+from mnist_numpy_vs_torch.models import dropout, saving
 from mnist_numpy_vs_torch.models.spec import Spec
 
 # What a missing, truncated or foreign file raises somewhere between reading it and loading its state.
@@ -34,9 +34,30 @@ LOAD_ERRORS = (
 )
 
 
+class Dropout(nn.Dropout):
+    """nn.Dropout applying the masks models/dropout.py draws from the layer's seeded stream, so that it drops the
+    units its NumPy twin drops, step by step (torch's own generator would draw other masks, and the comparison would
+    no longer be paired). As nn.Dropout: y = x m in training, m = 1 / (1 - p) or 0; y = x in evaluation."""
+
+    def __init__(self, p: float = 0.5) -> None:
+        super().__init__(p)
+        self.generator: np.random.Generator | None = None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training:
+            return x
+        if self.generator is None:
+            raise dropout.missing_generator()
+        dtype = torch.empty(0, dtype=x.dtype).numpy().dtype
+        return x * torch.from_numpy(dropout.scaled_mask(self.generator, tuple(x.shape), self.p, dtype)).to(x.device)
+
+
+LAYERS = {"Dropout": Dropout}  # where a layer is not torch.nn's own
+
+
 def build(spec: Spec, state: dict[str, np.ndarray] | None = None) -> nn.Sequential:
     """nn.Sequential of the layers `spec` lists, holding `state` (NumPy arrays, in their dtype) when given."""
-    model = nn.Sequential(*(getattr(nn, name)(*args) for name, *args in spec))
+    model = nn.Sequential(*((LAYERS.get(name) or getattr(nn, name))(*args) for name, *args in spec))
     model.spec = spec
     if state is not None:
         load_arrays(model, state)

@@ -1,5 +1,5 @@
 """The one place that draws what every model of a seed sees, whatever its architecture or framework: the sample
-order of each epoch, its batches, and how far each training image moves.
+order of each epoch, its batches, how far each training image moves, and which units each Dropout layer drops.
 
 Both frameworks call these functions, so they see the same batches of the same images; any difference in their
 results is the framework's, not the set-up's. Each architecture's initial weights come from models/initial.py,
@@ -7,6 +7,8 @@ from a stream of their own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -30,3 +32,12 @@ def epoch_shifts(num_samples: int, seed: int, epoch: int, max_shift: int) -> np.
     if max_shift == 0:
         return np.zeros((num_samples, 2), dtype=np.int64)
     return seeds.generator(seed, "shifts", epoch).integers(-max_shift, max_shift + 1, (num_samples, 2))
+
+
+def seed_masks(layers: Iterable, seed: int) -> None:
+    """Give each Dropout of a network (NumPy's or torch's: any layer with a `generator` attribute) its stream for
+    `seed`: seeds.py's "dropout" stream with the layer's index as a further word, so that a new Dropout layer moves
+    no other layer's masks, and nothing else of the run. models/dropout.py turns its draws into masks."""
+    for index, layer in enumerate(layers):
+        if hasattr(layer, "generator"):
+            layer.generator = seeds.generator(seed, "dropout", index)

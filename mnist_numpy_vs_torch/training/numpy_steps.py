@@ -20,7 +20,7 @@ from mnist_numpy_vs_torch.models import numpy_nn, numpy_optim
 from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.models.spec import Architecture
 from mnist_numpy_vs_torch.params import Recipe
-from mnist_numpy_vs_torch.training import loop
+from mnist_numpy_vs_torch.training import batches, loop
 from mnist_numpy_vs_torch.training.batches import batch_bounds
 from mnist_numpy_vs_torch.training.log import EpochRecord
 
@@ -81,9 +81,12 @@ def trainer(network: numpy_nn.Sequential, recipe: Recipe, shards: int = 1, threa
 
 
 def network(architecture: Architecture, section: Recipe, seed: int) -> numpy_nn.Sequential:
-    """The architecture's network of `seed`, from the initial weights both frameworks share."""
+    """The architecture's network of `seed`, from the initial weights both frameworks share, its Dropout layers
+    drawing the masks both share."""
     spec = architecture.spec(section)
-    return numpy_nn.build(spec, initial_state(spec, section.init, seed))
+    model = numpy_nn.build(spec, initial_state(spec, section.init, seed))
+    batches.seed_masks(model, seed)
+    return model
 
 
 def train_seed(

@@ -11,7 +11,8 @@ import pytest
 from mnist_numpy_vs_torch.models import cnn, numpy_nn
 from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.models.spec import parameter_count
-from tests.gradcheck import FAIL, PASS, network_errors
+from mnist_numpy_vs_torch.params import CNNParams
+from tests.gradcheck import FAIL, PASS, HeldStill, network_errors
 from tests.mutants import route_to_top_left, shifted_windows
 from tests.project import PARAMS
 
@@ -19,13 +20,18 @@ from tests.project import PARAMS
 SMALL = dataclasses.replace(PARAMS.cnn, channels=(2, 3), kernel=3, hidden=(5,))
 
 
-def float64_network(seed: int = 4) -> numpy_nn.Sequential:
+def float64_network(seed: int = 4, section: CNNParams = SMALL) -> numpy_nn.Sequential:
     rng = np.random.default_rng(seed)
-    spec = cnn.spec(SMALL)
+    spec = cnn.spec(section)
     state = initial_state(spec, "kaiming_normal", seed)
     return numpy_nn.build(
         spec,
-        {n: v.astype(np.float64) if n.endswith("weight") else rng.normal(0.2, 0.1, v.shape) for n, v in state.items()},
+        {
+            n: v.astype(np.float64)
+            if n.endswith(("weight", "running_var")) or v.dtype.kind != "f"
+            else rng.normal(0.2, 0.1, v.shape)
+            for n, v in state.items()
+        },
     )
 
 
@@ -37,6 +43,19 @@ def batch(seed: int = 14, n: int = 4) -> tuple[np.ndarray, np.ndarray]:
 def test_every_gradient_matches_central_differences_in_float64() -> None:
     errors = network_errors(float64_network(), *batch())
     assert len(errors) == 8 and max(errors.values()) < PASS, errors
+
+
+def test_with_batch_normalisation_and_dropout_every_gradient_matches_central_differences() -> None:
+    """BatchNorm2d after each convolution, BatchNorm1d after the hidden layer, Dropout before each Linear (its masks
+    held still); the biases batch normalisation subtracts again have no gradient, and the check says so."""
+    section = dataclasses.replace(SMALL, batch_norm=True, dropout=0.3)
+    network = float64_network(section=section)
+    for layer in network:
+        if isinstance(layer, numpy_nn.Dropout):
+            layer.generator = HeldStill(seed=9)
+    before = tuple(f"{i}.bias" for i, layer in enumerate(network.layers[:-1]) if "BatchNorm" in repr(network[i + 1]))
+    errors = network_errors(network, *batch(n=6), zero=before)
+    assert len(before) == 3 and len(errors) == 14 and max(errors.values()) < PASS, errors
 
 
 def test_the_loss_a_step_reports_is_the_mean_cross_entropy_of_the_logits() -> None:

@@ -12,6 +12,7 @@ import pytest
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.models import cnn, mlp, numpy_nn
 from mnist_numpy_vs_torch.models.initial import initial_state
+from mnist_numpy_vs_torch.params import CNNParams
 from mnist_numpy_vs_torch.training import batches, numpy_steps
 from tests.gradcheck import FAIL, PASS, network_errors
 from tests.project import PARAMS
@@ -19,13 +20,18 @@ from tests.project import PARAMS
 SMALL = dataclasses.replace(PARAMS.cnn, channels=(2, 3), kernel=3, hidden=(5,))
 
 
-def float64_network(seed: int = 4) -> numpy_nn.Sequential:
+def float64_network(seed: int = 4, section: CNNParams = SMALL) -> numpy_nn.Sequential:
     rng = np.random.default_rng(seed)
-    spec = cnn.spec(SMALL)
+    spec = cnn.spec(section)
     state = initial_state(spec, "kaiming_normal", seed)
     return numpy_nn.build(
         spec,
-        {n: v.astype(np.float64) if n.endswith("weight") else rng.normal(0.2, 0.1, v.shape) for n, v in state.items()},
+        {
+            n: v.astype(np.float64)
+            if n.endswith(("weight", "running_var")) or v.dtype.kind != "f"
+            else rng.normal(0.2, 0.1, v.shape)
+            for n, v in state.items()
+        },
     )
 
 
@@ -64,6 +70,31 @@ def test_only_the_convolutional_part_is_split_and_it_keeps_the_networks_layers_a
 
 
 @pytest.mark.parametrize("threads", [1, 2])
+def test_batch_normalisation_through_the_shards_uses_the_whole_batchs_statistics(threads: int) -> None:
+    """The shards' sums are added before each normalisation and each input gradient (synchronised batch
+    normalisation): the same outputs, gradients and running statistics as one pass, up to the order of the sums."""
+    section = dataclasses.replace(SMALL, batch_norm=True)
+    x, y = batch(n=9)
+    whole, split = (float64_network(section=section) for _ in range(2))
+    expected = gradients(whole, x, y)
+    got = gradients(numpy_nn.data_parallel(split, shards=3, threads=threads), x, y)
+    assert all(np.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(expected, got))
+    for name, value in whole.state_dict().items():
+        assert np.allclose(split.state_dict()[name], value, rtol=1e-12, atol=1e-14), name
+    split = numpy_nn.data_parallel(float64_network(section=section), shards=2, threads=threads)
+    errors = network_errors(split, *batch(), zero=biases_before_normalisation(split))
+    assert max(errors.values()) < PASS, errors
+
+
+def biases_before_normalisation(network: numpy_nn.Sequential) -> tuple[str, ...]:
+    """The biases that batch normalisation subtracts again, by their names in `network`."""
+    layers = network[0].module.layers + network.layers[1:]
+    offset = len(network[0].module)
+    followed = [i for i, layer in enumerate(layers[:-1]) if isinstance(layers[i + 1], numpy_nn._BatchNorm)]
+    return tuple(f"0.{i}.bias" if i < offset else f"{i - offset + 1}.bias" for i in followed)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
 def test_every_gradient_through_the_shards_matches_central_differences(threads: int) -> None:
     # 5 samples: shards of 2 and 3, so that the split's bookkeeping is checked on unequal parts
     errors = network_errors(numpy_nn.data_parallel(float64_network(), shards=2, threads=threads), *batch())
@@ -81,19 +112,9 @@ def test_the_split_gives_the_gradients_of_one_pass_up_to_the_order_of_the_sums()
 def test_a_split_that_keeps_only_the_first_shards_gradient_fails_the_gradient_check(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(numpy_nn.DataParallel, "_each", first_shard_summed_only)
+    monkeypatch.setattr(numpy_nn.DataParallel, "_reduce_gradients", lambda self: None)  # the first shard's alone
     errors = network_errors(numpy_nn.data_parallel(float64_network(), shards=2, threads=1), *batch())
     assert errors["0.1.weight"] > FAIL, errors  # named through the split: layer 0 (the DataParallel), its layer 1
-
-
-def first_shard_summed_only(self: numpy_nn.DataParallel, method: str, parts: list[np.ndarray]) -> list:
-    """The mutant: every shard runs, but the later shards' parameter gradients are zeroed before the sum."""
-    results = [getattr(replica, method)(part) for replica, part in zip(self.replicas, parts)]
-    if method == "backward":
-        for replica in self.replicas[1:]:
-            for grad in replica.gradients():
-                grad[...] = 0
-    return results
 
 
 def test_the_numbers_do_not_depend_on_the_threads_that_run_the_shards(prepared_dir: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from torch import nn
 
 from mnist_numpy_vs_torch.models import numpy_nn
-from tests.gradcheck import FAIL, PASS, layer_errors, numeric_gradient, relative_error
+from tests.gradcheck import FAIL, PASS, HeldStill, layer_errors, numeric_gradient, relative_error
 from tests.mutants import route_to_top_left, shifted_windows
 
 
@@ -32,9 +32,17 @@ CASES: dict[str, tuple[Callable[[], numpy_nn.Module], tuple[int, ...]]] = {
     "ReLU": (numpy_nn.ReLU, (3, 7)),
     "ReLU(inplace=True)": (lambda: numpy_nn.ReLU(inplace=True), (3, 7)),
     "MaxPool2d": (lambda: numpy_nn.MaxPool2d(2), (2, 5, 5, 3)),
+    "BatchNorm1d": (lambda: with_parameters(numpy_nn.BatchNorm1d(4), seed=5), (6, 4)),
+    "BatchNorm2d": (lambda: with_parameters(numpy_nn.BatchNorm2d(3), seed=6), (2, 4, 5, 3)),
+    "Dropout": (lambda: held_still(numpy_nn.Dropout(0.4)), (5, 7)),
     "Flatten": (numpy_nn.Flatten, (2, 3, 4, 2)),
     "Unflatten": (lambda: numpy_nn.Unflatten(1, (2, 3, 4)), (2, 24)),
 }
+
+
+def held_still(layer: numpy_nn.Dropout) -> numpy_nn.Dropout:
+    layer.generator = HeldStill(seed=8)
+    return layer
 
 
 def errors(name: str) -> dict[str, float]:
@@ -45,7 +53,8 @@ def errors(name: str) -> dict[str, float]:
 @pytest.mark.parametrize("name", list(CASES))
 def test_every_gradient_of_a_layer_alone_matches_central_differences(name: str) -> None:
     found = errors(name)
-    assert set(found) == {"input"} | ({"weight", "bias"} if name.startswith(("Linear", "Conv2d")) else set())
+    weighted = name.startswith(("Linear", "Conv2d", "BatchNorm"))
+    assert set(found) == {"input"} | ({"weight", "bias"} if weighted else set())
     assert max(found.values()) < PASS, found
 
 
@@ -72,6 +81,17 @@ def relu_mask_inverted(self, dr):
     return dr * (self.r <= 0)  # the gradient let through where the unit was off
 
 
+def through_the_statistics_forgotten(self, dy):
+    """dx = gamma dy / sqrt(var + eps): as if mu and var did not depend on x (the slip the compact formula avoids)."""
+    self.weight_grad[...] = (dy.reshape(self.xhat.shape) * self.xhat).sum(axis=0)
+    self.bias_grad[...] = dy.reshape(self.xhat.shape).sum(axis=0)
+    return (dy.reshape(self.xhat.shape) * self.weight * self.inv_std).reshape(dy.shape)
+
+
+def dropout_back_without_rescaling(self, dy):
+    return dy * (self.mask > 0)  # the units kept, but not the 1 / (1 - p) the forward pass applied
+
+
 def flatten_back_without_transpose(self, grad):
     return grad.reshape(self.shape)  # read back in (H, W, C) order what went out in (C, H, W) order
 
@@ -89,6 +109,9 @@ MUTANTS = {
     "ReLU": ((numpy_nn.ReLU, "backward"), relu_mask_inverted, "input"),
     "ReLU(inplace=True)": ((numpy_nn.ReLU, "backward"), relu_mask_inverted, "input"),
     "MaxPool2d": ((numpy_nn, "pool_backward"), route_to_top_left, "input"),
+    "BatchNorm1d": ((numpy_nn._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
+    "BatchNorm2d": ((numpy_nn._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
+    "Dropout": ((numpy_nn.Dropout, "backward"), dropout_back_without_rescaling, "input"),
     "Flatten": ((numpy_nn.Flatten, "backward"), flatten_back_without_transpose, "input"),
     "Unflatten": ((numpy_nn.Unflatten, "backward"), unflatten_back_without_transpose, "input"),
 }
@@ -127,6 +150,9 @@ def test_pooling_ties_go_to_the_first_position_as_torch_routes_them() -> None:
         (numpy_nn.ReLU(), nn.ReLU()),
         (numpy_nn.ReLU(inplace=True), nn.ReLU(inplace=True)),
         (numpy_nn.MaxPool2d(2), nn.MaxPool2d(2)),
+        (numpy_nn.BatchNorm1d(32), nn.BatchNorm1d(32)),
+        (numpy_nn.BatchNorm2d(16), nn.BatchNorm2d(16)),
+        (numpy_nn.Dropout(0.25), nn.Dropout(0.25)),
         (numpy_nn.Flatten(), nn.Flatten()),
         (numpy_nn.Unflatten(1, (1, 28, 28)), nn.Unflatten(1, (1, 28, 28))),
     ],
@@ -135,3 +161,6 @@ def test_each_layer_prints_as_its_torch_twin_and_lays_out_its_weights_alike(nump
     assert repr(numpy_layer) == repr(torch_layer)
     numpy_shapes = [value.shape for _, value, _ in numpy_layer.named_parameters()]
     assert numpy_shapes == [tuple(p.shape) for p in torch_layer.parameters()]
+    numpy_buffers = [(name, value.shape, value.dtype.kind) for name, value in numpy_layer.named_buffers()]
+    torch_buffers = [(name, tuple(b.shape), b.numpy().dtype.kind) for name, b in torch_layer.named_buffers()]
+    assert numpy_buffers == torch_buffers

@@ -18,6 +18,7 @@ from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.params import Recipe, recipes
 from mnist_numpy_vs_torch.training import batches, loop, numpy_steps, torch_steps
+from tests import mutants
 from tests.project import PARAMS
 
 RECIPES = recipes(PARAMS)  # each architecture's params.yaml section
@@ -33,12 +34,12 @@ def test_both_frameworks_build_the_same_layers_from_the_same_initial_weights(arc
     assert all(np.array_equal(w, torch_state[name]) for name, w in numpy_network.state_dict().items())
 
 
-def start(architecture: str, dtype: type) -> dict[str, np.ndarray]:
-    """The architecture's initial state for seed 0 as float32 numbers in `dtype`, so that a float32 run and a float64
-    run start from the very same weights."""
-    recipe = RECIPES[architecture]
+def start(architecture: str, dtype: type, recipe: Recipe | None = None) -> dict[str, np.ndarray]:
+    """The architecture's (or `recipe`'s) initial state for seed 0 as float32 numbers in `dtype`, so that a float32
+    run and a float64 run start from the very same weights; counters stay integers."""
+    recipe = recipe or RECIPES[architecture]
     state = initial_state(ARCHITECTURES[architecture].spec(recipe), recipe.init, seed=0)
-    return {name: w.astype(np.float32).astype(dtype) for name, w in state.items()}
+    return {name: w.astype(np.float32).astype(dtype) if w.dtype.kind == "f" else w for name, w in state.items()}
 
 
 def fifty_steps_both_ways(
@@ -58,6 +59,7 @@ def fifty_steps_both_ways(
     numpy_losses, numpy_model, state = fifty_numpy_steps(architecture, x, y, lrs, numpy_recipe or recipe, shards)
     torch_steps.configure(threads=1, seed=0)
     torch_model = torch_nn.build(ARCHITECTURES[architecture].spec(recipe), state)
+    batches.seed_masks(torch_model, seed=0)
     torch_losses = torch_steps.trainer(torch_model, recipe).train_epoch(
         torch.from_numpy(x), torch.from_numpy(y), batches.epoch_order(len(y), seed=0, epoch=0), recipe.batch_size, lrs
     )
@@ -69,8 +71,9 @@ def fifty_numpy_steps(
 ) -> tuple[np.ndarray, numpy_nn.Sequential, dict[str, np.ndarray]]:
     """The NumPy half of fifty_steps_both_ways, in x's dtype: its losses, its model and the initial state both
     start from."""
-    state = start(architecture, x.dtype)
+    state = start(architecture, x.dtype, recipe)
     numpy_model = numpy_nn.build(ARCHITECTURES[architecture].spec(recipe), state)
+    batches.seed_masks(numpy_model, seed=0)
     order = batches.epoch_order(len(y), seed=0, epoch=0)
     steps = numpy_steps.trainer(numpy_model, recipe, shards=shards, threads=shards)
     losses = steps.train_epoch(x, y, order, recipe.batch_size, lrs)
@@ -243,15 +246,17 @@ CLEAR = 100
 def first_gradients(architecture: str, recipe: Recipe, x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
     """The float64 network's first-step gradient g of every parameter, as Adam sees it (with Adam's L2 decay,
     without AdamW's decoupled one), by state_dict name."""
-    network = numpy_nn.build(ARCHITECTURES[architecture].spec(recipe), start(architecture, np.float64))
+    network = numpy_nn.build(ARCHITECTURES[architecture].spec(recipe), start(architecture, np.float64, recipe))
+    batches.seed_masks(network, seed=0)
     first = batches.epoch_order(len(y), seed=0, epoch=0)[: recipe.batch_size]
     loss = numpy_nn.CrossEntropyLoss()
     loss.forward(network.forward(x[first].astype(np.float64)), y[first])
     network.backward(loss.backward())
     coupled = recipe.weight_decay if recipe.optimizer == "adam" else 0.0
+    _, decayed = network.parameters()
     return {
-        name: grad + coupled * value if name.endswith("weight") else grad
-        for name, value, grad in network.named_parameters()
+        name: grad + coupled * value if decays else grad
+        for (name, value, grad), decays in zip(network.named_parameters(), decayed)
     }
 
 
@@ -387,3 +392,125 @@ def test_torch_divergence_stops_with_framework_epoch_and_step(prepared_dir: Path
             recipe=recipe,
             seed=0,
         )
+
+
+# Batch normalisation and dropout. The CNN with both and a hidden layer has BatchNorm2d, BatchNorm1d and two
+# Dropouts; the MLP has one Dropout.
+NORMALISED = {
+    "cnn": dataclasses.replace(RECIPES["cnn"], batch_norm=True, dropout=0.25, hidden=(32,)),
+    "mlp": dataclasses.replace(RECIPES["mlp"], dropout=0.2),
+}
+
+
+@functools.cache
+def normalised_float64_run(prepared_dir: Path, architecture: str, shards: int = 1) -> tuple:
+    """50 float64 steps of both frameworks at the default schedule, with batch normalisation and dropout, and each
+    model's evaluation-mode loss and accuracy on 2,000 validation digits; once per session."""
+    recipe = NORMALISED[architecture]
+    data = dataset.load_inputs(prepared_dir, "train")
+    lrs = loop.run_learning_rates(recipe, len(data))[0, :50]
+    run = fifty_steps_both_ways(architecture, data, lrs, np.float64, recipe=recipe, shards=shards)
+    return run, evaluations(prepared_dir, run[2], run[3])
+
+
+def evaluations(prepared_dir: Path, numpy_model: numpy_nn.Sequential, torch_model: torch.nn.Sequential) -> tuple:
+    val = dataset.load_inputs(prepared_dir, "val")
+    x, y = val.x[:2000].astype(np.float64), val.y[:2000]
+    torch_scores = torch_nn.evaluate(torch_model, torch.from_numpy(x), torch.from_numpy(y))
+    return numpy_nn.evaluate(numpy_model, x, y), torch_scores
+
+
+@pytest.mark.parametrize(("architecture", "shards"), [("mlp", 1), ("cnn", 1), ("cnn", PARAMS.train_numpy.shards)])
+def test_fifty_steps_with_batch_normalisation_and_dropout_agree_in_float64(
+    prepared_dir: Path, architecture: str, shards: int
+) -> None:
+    """Same masks, same batch statistics: losses, every weight and bias, and the running means and variances agree
+    within 1e-9 (measured here: about 1e-15), and so do the two evaluations, which use the running statistics. With
+    the NumPy convolutions split as the stage splits them, the shards' statistics are synchronised."""
+    (numpy_losses, torch_losses, numpy_model, torch_model, _), (numpy_scores, torch_scores) = normalised_float64_run(
+        prepared_dir, architecture, shards
+    )
+    assert np.abs(numpy_losses - torch_losses).max() < 1e-9
+    assert largest_parameter_difference(numpy_model, torch_model) < 1e-9  # the state_dict: running statistics too
+    buffers = [name for name in numpy_model.state_dict() if "running" in name]
+    assert len(buffers) == (6 if architecture == "cnn" else 0)
+    assert all(numpy_model.state_dict()[f"{name.split('.')[0]}.num_batches_tracked"] == 50 for name in buffers)
+    assert abs(numpy_scores[0] - torch_scores[0]) < 1e-9 and numpy_scores[1] == torch_scores[1]
+    assert numpy_losses[-10:].mean() < numpy_losses[0] / 2, "the 50 steps must actually train"
+
+
+def test_the_first_float32_step_moves_the_running_statistics_within_the_bound_of_their_arithmetic(
+    prepared_dir: Path,
+) -> None:
+    """The first BatchNorm2d's running mean and variance after one float32 step, against float64's, within a first-
+    order bound carried through the arithmetic (the convolution's output z = cols W~^T + b over K = k k terms, then
+    the batch's moments over m = B H' W' of them, then the update with momentum 0.1):
+
+        E_z   = gamma(K + 1) (|cols| |W~|^T + |b|)
+        E_mu  = mean(E_z) + gamma(m) mean(|z|)
+        E_var = mean(2 |z - mu| (E_z + E_mu) + (E_z + E_mu)^2) + gamma(m + 2) var
+        running_mean' = 0.1 mu:                  0.1 E_mu + 3 U |running_mean'|
+        running_var'  = 0.9 + 0.1 var m/(m-1):   0.1 m/(m-1) E_var + 4 U |running_var'|
+
+    Dropout draws its masks from float64 uniforms, so both runs drop the same units."""
+    recipe, data = NORMALISED["cnn"], dataset.load_inputs(prepared_dir, "train")
+    one_step = np.full(1, recipe.lr)
+    _, float64, initial = fifty_numpy_steps("cnn", data.x.astype(np.float64), data.y, one_step, recipe)
+    _, float32, _ = fifty_numpy_steps("cnn", data.x.astype(np.float32), data.y, one_step, recipe)
+    first = batches.epoch_order(len(data.y), seed=0, epoch=0)[: recipe.batch_size]
+    conv = numpy_nn.Conv2d(1, 16, 5)
+    conv.set_parameters(initial["1.weight"], initial["1.bias"])
+    images = data.x[first].astype(np.float32).astype(np.float64).reshape(-1, 28, 28, 1)
+    cols = numpy_nn.im2col(images, 5).reshape(-1, 25)
+    z = cols @ numpy_nn.kernel_matrix(conv.weight).T + conv.bias
+    m = len(z)
+    e_z = gamma(26) * (np.abs(cols) @ np.abs(numpy_nn.kernel_matrix(conv.weight)).T + np.abs(conv.bias))
+    mu = z.mean(axis=0)
+    e_mu = e_z.mean(axis=0) + gamma(m) * np.abs(z).mean(axis=0)
+    e = e_z + e_mu
+    e_var = (2 * np.abs(z - mu) * e + e**2).mean(axis=0) + gamma(m + 2) * z.var(axis=0)
+    got, want = float32.state_dict(), float64.state_dict()
+    mean_bound = 0.1 * e_mu + 3 * U * np.abs(want["2.running_mean"])
+    var_bound = 0.1 * m / (m - 1) * e_var + 4 * U * np.abs(want["2.running_var"])
+    assert got["2.running_mean"].dtype == np.float32
+    assert np.all(np.abs(got["2.running_mean"] - want["2.running_mean"]) <= mean_bound)
+    assert np.all(np.abs(got["2.running_var"] - want["2.running_var"]) <= var_bound)
+    # the bound is loose (gamma(m) is the worst case of 73,728 additions; measured errors 5e-7 and 2e-6 against
+    # bounds of 4e-4 and 1e-3), but the first step still moves both statistics by ten times it and more
+    assert np.abs(want["2.running_mean"]).max() > 10 * mean_bound.max()
+    assert np.abs(want["2.running_var"] - 0.9).max() > 10 * var_bound.max()
+
+
+NORMALISATION_MUTANTS = {
+    # name: (architecture, what is replaced, by what)
+    "running variance biased": ("cnn", (numpy_nn._BatchNorm, "track"), mutants.running_variance_biased),
+    "normalised by the unbiased variance": (
+        "cnn",
+        (numpy_nn._BatchNorm, "biased_variance"),
+        staticmethod(mutants.unbiased_variance),
+    ),
+    "evaluated with the batch's statistics": ("cnn", (numpy_nn._BatchNorm, "normalised"), mutants.batch_statistics),
+    "dropout without rescaling": ("mlp", (numpy_nn.Dropout, "forward"), mutants.dropout_without_rescaling),
+    "dropout active in evaluation": ("mlp", (numpy_nn.Dropout, "forward"), mutants.dropout_in_evaluation),
+}
+
+
+@pytest.mark.parametrize("mutant", list(NORMALISATION_MUTANTS))
+def test_batch_normalisation_and_dropout_parity_fails_for_a_mutant(
+    prepared_dir: Path, monkeypatch: pytest.MonkeyPatch, mutant: str
+) -> None:
+    """Each mistake NumPy re-implementations make with these layers moves the losses, the running statistics or the
+    evaluation far past the 1e-9 of the float64 test above, against the same torch run."""
+    architecture, (owner, name), replacement = NORMALISATION_MUTANTS[mutant]
+    (_, torch_losses, _, torch_model, _), (_, torch_scores) = normalised_float64_run(prepared_dir, architecture)
+    monkeypatch.setattr(owner, name, replacement)
+    recipe, data = NORMALISED[architecture], dataset.load_inputs(prepared_dir, "train")
+    lrs = loop.run_learning_rates(recipe, len(data))[0, :50]
+    losses, numpy_model, _ = fifty_numpy_steps(architecture, data.x.astype(np.float64), data.y, lrs, recipe)
+    (numpy_scores, _) = evaluations(prepared_dir, numpy_model, torch_model)
+    moved = max(
+        np.abs(losses - torch_losses).max(),
+        largest_parameter_difference(numpy_model, torch_model),
+        abs(numpy_scores[0] - torch_scores[0]),
+    )
+    assert moved > 1e-6

@@ -15,7 +15,7 @@ from mnist_numpy_vs_torch.errors import ModelFileError
 from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.params import recipes
-from mnist_numpy_vs_torch.training import numpy_steps, torch_steps
+from mnist_numpy_vs_torch.training import batches, numpy_steps, torch_steps
 from tests.project import PARAMS
 
 SAVERS = {"numpy": (numpy_steps.network, numpy_nn.save, numpy_nn.load, "npz", "NumPy")}
@@ -37,6 +37,41 @@ def test_a_saved_network_loads_back_the_same_layers_and_weights(
     loaded = load(tmp_path / f"model.{suffix}")
     assert repr(loaded) == repr(network)
     assert all(np.array_equal(state_of(loaded)[name], value) for name, value in state_of(network).items())
+
+
+@pytest.mark.parametrize("framework", list(SAVERS))
+def test_a_network_with_batch_normalisation_and_dropout_keeps_its_running_statistics(
+    tmp_path: Path, framework: str
+) -> None:
+    """Saved after training steps, loaded back without pickle: the same running statistics and counts, so evaluation
+    answers the same; and training mode still works once the masks are seeded."""
+    build, save, load, suffix, _ = SAVERS[framework]
+    recipe = dataclasses.replace(PARAMS.cnn, batch_norm=True, dropout=0.25, hidden=(8,), channels=(2, 3))
+    network = build(ARCHITECTURES["cnn"], recipe, seed=2)
+    x = np.random.default_rng(2).normal(size=(64, 784)).astype(np.float32)
+    y = np.arange(64) % 10
+    if framework == "numpy":
+        numpy_steps.trainer(network, recipe).train_epoch(x, y, np.arange(64), 16, np.full(4, 0.05))
+    else:
+        torch_steps.trainer(network, recipe).train_epoch(
+            torch.from_numpy(x), torch.from_numpy(y), np.arange(64), 16, np.full(4, 0.05)
+        )
+    save(network, tmp_path / f"model.{suffix}")
+    loaded = load(tmp_path / f"model.{suffix}")
+    state, again = state_of(network), state_of(loaded)
+    assert [name for name in state if "running" in name or "tracked" in name] == [
+        f"{i}.{buffer}" for i in (2, 6, 12) for buffer in ("running_mean", "running_var", "num_batches_tracked")
+    ]
+    assert all(np.array_equal(again[name], value) for name, value in state.items())
+    assert int(again["2.num_batches_tracked"]) == 4 and not np.allclose(again["2.running_var"], 1)
+    logits = {}
+    for name, model in (("trained", network), ("loaded", loaded)):
+        model.eval()
+        logits[name] = model.forward(x) if framework == "numpy" else model(torch.from_numpy(x)).detach().numpy()
+    assert np.array_equal(logits["trained"], logits["loaded"])
+    batches.seed_masks(loaded, seed=2)
+    loaded.train()
+    assert (loaded.forward(x) if framework == "numpy" else loaded(torch.from_numpy(x))).shape == (64, 10)
 
 
 def test_either_framework_reads_the_same_state_dict_names_and_layouts(tmp_path: Path) -> None:
