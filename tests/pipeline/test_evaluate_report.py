@@ -192,7 +192,7 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
     for name in ("MLP", "CNN"):
         table = report.split(f"\n## {name}:", 1)[1].split("\n## ", 1)[0]
         assert len(re.findall(r"^\| \d+ \|", table, flags=re.M)) == len(SEEDS) and "McNemar p" in table
-    assert "for the MLP on 2026-11-25, for the CNN on 2026-12-02: each before any result" in report
+    assert "for the MLP on 2026-11-25, for the CNN on 2026-12-06: each before any result" in report
     subset = CONFIGURATION["parse"]["train_size"]
     assert f"- Training on a stratified subset of {subset:,} of the images left (parse.train_size)." in report
     speed = report.split("\n## Speed\n", 1)[1].split("\n## ", 1)[0]
