@@ -9,30 +9,11 @@ import numpy as np
 import pytest
 
 from mnist_numpy_vs_torch.models import cnn, numpy_nn
-from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.models.spec import parameter_count
-from mnist_numpy_vs_torch.params import CNNParams
 from tests.gradcheck import FAIL, PASS, HeldStill, network_errors
 from tests.mutants import route_to_top_left, shifted_windows
+from tests.networks import SMALL, float64_cnn
 from tests.project import PARAMS
-
-# kernel 3 and an odd side after the second convolution (13 - 2 = 11): the pool drops a row and a column
-SMALL = dataclasses.replace(PARAMS.cnn, channels=(2, 3), kernel=3, hidden=(5,))
-
-
-def float64_network(seed: int = 4, section: CNNParams = SMALL) -> numpy_nn.Sequential:
-    rng = np.random.default_rng(seed)
-    spec = cnn.spec(section)
-    state = initial_state(spec, "kaiming_normal", seed)
-    return numpy_nn.build(
-        spec,
-        {
-            n: v.astype(np.float64)
-            if n.endswith(("weight", "running_var")) or v.dtype.kind != "f"
-            else rng.normal(0.2, 0.1, v.shape)
-            for n, v in state.items()
-        },
-    )
 
 
 def batch(seed: int = 14, n: int = 4) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +22,7 @@ def batch(seed: int = 14, n: int = 4) -> tuple[np.ndarray, np.ndarray]:
 
 
 def test_every_gradient_matches_central_differences_in_float64() -> None:
-    errors = network_errors(float64_network(), *batch())
+    errors = network_errors(float64_cnn(), *batch())
     assert len(errors) == 8 and max(errors.values()) < PASS, errors
 
 
@@ -49,7 +30,7 @@ def test_with_batch_normalisation_and_dropout_every_gradient_matches_central_dif
     """BatchNorm2d after each convolution, BatchNorm1d after the hidden layer, Dropout before each Linear (its masks
     held still); the biases batch normalisation subtracts again have no gradient, and the check says so."""
     section = dataclasses.replace(SMALL, batch_norm=True, dropout=0.3)
-    network = float64_network(section=section)
+    network = float64_cnn(section=section)
     for layer in network:
         if isinstance(layer, numpy_nn.Dropout):
             layer.generator = HeldStill(seed=9)
@@ -59,7 +40,7 @@ def test_with_batch_normalisation_and_dropout_every_gradient_matches_central_dif
 
 
 def test_the_loss_a_step_reports_is_the_mean_cross_entropy_of_the_logits() -> None:
-    network, (x, y) = float64_network(), batch()
+    network, (x, y) = float64_cnn(), batch()
     reported = numpy_nn.CrossEntropyLoss().forward(network.train().forward(x), y)
     assert reported == pytest.approx(numpy_nn.cross_entropy(network.eval().forward(x), y).mean(), rel=1e-12)
 
@@ -67,12 +48,12 @@ def test_the_loss_a_step_reports_is_the_mean_cross_entropy_of_the_logits() -> No
 @pytest.mark.parametrize("function, mutant", [("pool_backward", route_to_top_left), ("col2im", shifted_windows)])
 def test_a_mutant_fails_the_gradient_check(monkeypatch: pytest.MonkeyPatch, function: str, mutant) -> None:
     monkeypatch.setattr(numpy_nn, function, mutant)
-    errors = network_errors(float64_network(), *batch())
+    errors = network_errors(float64_cnn(), *batch())
     assert errors["1.weight"] > FAIL, errors  # the first convolution's kernels, which every later route feeds
 
 
 def test_evaluation_in_chunks_gives_the_logits_of_one_pass() -> None:
-    network, rng = float64_network(), np.random.default_rng(5)
+    network, rng = float64_cnn(), np.random.default_rng(5)
     x = rng.normal(size=(numpy_nn.INFERENCE_CHUNK + 3, 784))
     chunked = network.eval().forward(x)
     whole = network.train().forward(x)
@@ -83,7 +64,7 @@ def test_evaluation_in_chunks_gives_the_logits_of_one_pass() -> None:
 def test_the_default_layers_are_the_registered_architecture() -> None:
     spec = cnn.spec(PARAMS.cnn)
     assert [layer[0] for layer in spec] == [
-        "Unflatten", "Conv2d", "MaxPool2d", "ReLU", "Conv2d", "MaxPool2d", "ReLU", "Flatten", "Linear",
+        "Unflatten", "Conv2d", "MaxPool2d", "ReLU", "Conv2d", "MaxPool2d", "ReLU", "Flatten", "Dropout", "Linear",
     ]  # fmt: skip
     assert cnn.shape_of(PARAMS.cnn).sides() == [28, 12, 4] and spec[-1] == ("Linear", 512, 10)
     assert parameter_count(spec) == 16 * 25 + 16 + 32 * 16 * 25 + 32 + 512 * 10 + 10

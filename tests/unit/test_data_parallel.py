@@ -11,28 +11,10 @@ import pytest
 
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.models import cnn, mlp, numpy_nn
-from mnist_numpy_vs_torch.models.initial import initial_state
-from mnist_numpy_vs_torch.params import CNNParams
 from mnist_numpy_vs_torch.training import batches, numpy_steps
 from tests.gradcheck import FAIL, PASS, network_errors
+from tests.networks import SMALL, float64_cnn
 from tests.project import PARAMS
-
-SMALL = dataclasses.replace(PARAMS.cnn, channels=(2, 3), kernel=3, hidden=(5,))
-
-
-def float64_network(seed: int = 4, section: CNNParams = SMALL) -> numpy_nn.Sequential:
-    rng = np.random.default_rng(seed)
-    spec = cnn.spec(section)
-    state = initial_state(spec, "kaiming_normal", seed)
-    return numpy_nn.build(
-        spec,
-        {
-            n: v.astype(np.float64)
-            if n.endswith(("weight", "running_var")) or v.dtype.kind != "f"
-            else rng.normal(0.2, 0.1, v.shape)
-            for n, v in state.items()
-        },
-    )
 
 
 def batch(n: int = 5, seed: int = 14) -> tuple[np.ndarray, np.ndarray]:
@@ -55,7 +37,7 @@ def test_shards_are_consecutive_nearly_equal_and_never_empty() -> None:
 
 
 def test_only_the_convolutional_part_is_split_and_it_keeps_the_networks_layers_and_weights() -> None:
-    network = float64_network()
+    network = float64_cnn()
     split = numpy_nn.data_parallel(network, shards=2, threads=2)
     parallel, *rest = split
     assert isinstance(parallel, numpy_nn.DataParallel)
@@ -75,13 +57,13 @@ def test_batch_normalisation_through_the_shards_uses_the_whole_batchs_statistics
     normalisation): the same outputs, gradients and running statistics as one pass, up to the order of the sums."""
     section = dataclasses.replace(SMALL, batch_norm=True)
     x, y = batch(n=9)
-    whole, split = (float64_network(section=section) for _ in range(2))
+    whole, split = (float64_cnn(section=section) for _ in range(2))
     expected = gradients(whole, x, y)
     got = gradients(numpy_nn.data_parallel(split, shards=3, threads=threads), x, y)
     assert all(np.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(expected, got))
     for name, value in whole.state_dict().items():
         assert np.allclose(split.state_dict()[name], value, rtol=1e-12, atol=1e-14), name
-    split = numpy_nn.data_parallel(float64_network(section=section), shards=2, threads=threads)
+    split = numpy_nn.data_parallel(float64_cnn(section=section), shards=2, threads=threads)
     errors = network_errors(split, *batch(), zero=biases_before_normalisation(split))
     assert max(errors.values()) < PASS, errors
 
@@ -97,14 +79,14 @@ def biases_before_normalisation(network: numpy_nn.Sequential) -> tuple[str, ...]
 @pytest.mark.parametrize("threads", [1, 2])
 def test_every_gradient_through_the_shards_matches_central_differences(threads: int) -> None:
     # 5 samples: shards of 2 and 3, so that the split's bookkeeping is checked on unequal parts
-    errors = network_errors(numpy_nn.data_parallel(float64_network(), shards=2, threads=threads), *batch())
+    errors = network_errors(numpy_nn.data_parallel(float64_cnn(), shards=2, threads=threads), *batch())
     assert len(errors) == 8 and max(errors.values()) < PASS, errors
 
 
 def test_the_split_gives_the_gradients_of_one_pass_up_to_the_order_of_the_sums() -> None:
     x, y = batch(n=9)
-    whole = gradients(float64_network(), x, y)
-    split = gradients(numpy_nn.data_parallel(float64_network(), shards=3, threads=2), x, y)
+    whole = gradients(float64_cnn(), x, y)
+    split = gradients(numpy_nn.data_parallel(float64_cnn(), shards=3, threads=2), x, y)
     # float64: each weight gradient is the same terms summed in three parts, ~1e-16 relative apart
     assert all(np.allclose(a, b, rtol=1e-12, atol=1e-14) for a, b in zip(whole, split))
 
@@ -113,7 +95,7 @@ def test_a_split_that_keeps_only_the_first_shards_gradient_fails_the_gradient_ch
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(numpy_nn.DataParallel, "_reduce_gradients", lambda self: None)  # the first shard's alone
-    errors = network_errors(numpy_nn.data_parallel(float64_network(), shards=2, threads=1), *batch())
+    errors = network_errors(numpy_nn.data_parallel(float64_cnn(), shards=2, threads=1), *batch())
     assert errors["0.1.weight"] > FAIL, errors  # named through the split: layer 0 (the DataParallel), its layer 1
 
 
@@ -133,7 +115,7 @@ def test_the_numbers_do_not_depend_on_the_threads_that_run_the_shards(prepared_d
 
 
 def test_evaluation_through_the_shards_is_evaluation_of_the_network() -> None:
-    network, (x, y) = float64_network(), batch(n=11)
+    network, (x, y) = float64_cnn(), batch(n=11)
     expected = numpy_nn.evaluate(network, x, y, batch_size=4)
     split = numpy_nn.data_parallel(network, shards=2, threads=2)
     assert numpy_nn.evaluate(split, x, y, batch_size=4) == pytest.approx(expected, rel=1e-12)
