@@ -197,7 +197,9 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
     assert f"- Training on a stratified subset of {subset:,} of the images left (parse.train_size)." in report
     speed = report.split("\n## Speed\n", 1)[1].split("\n## ", 1)[0]
     machines = json.loads((project / "benchmarks" / "results.json").read_text())["machines"]
-    table = [line.strip().strip("|").split(" | ") for line in speed.splitlines() if line.startswith("| ")]
+    table = [
+        [cell.strip() for cell in line.strip().strip("|").split("|")] for line in speed.splitlines() if line[:2] == "| "
+    ]
     header = table[0][1:]
     assert len(header) == len(machines), "one column per machine, named by its generation"
     assert all(cell.startswith(f"{label} (") for cell, label in zip(header, machines)), header
