@@ -392,8 +392,14 @@ class _BatchNorm(Module):
         ]
 
     def set_buffers(self, values: dict[str, np.ndarray]) -> None:
-        self.running_mean, self.running_var = np.array(values["running_mean"]), np.array(values["running_var"])
-        self.num_batches_tracked = np.array(values["num_batches_tracked"], np.int64)
+        """Copied into the arrays the layer holds (which DataParallel's replicas share), as set_parameters copies;
+        new arrays only for a new dtype."""
+        for name, value in values.items():
+            held = getattr(self, name)
+            if held.dtype == value.dtype and held.shape == value.shape:
+                np.copyto(held, value)
+            else:
+                setattr(self, name, np.array(value))
 
     def ones(self, m: int, dtype: np.dtype) -> np.ndarray:
         ones = self.buffer("ones", (m,), dtype)

@@ -114,6 +114,16 @@ def test_the_numbers_do_not_depend_on_the_threads_that_run_the_shards(prepared_d
     assert all(np.array_equal(state_1[name], state_2[name]) for name in state_1)
 
 
+def test_statistics_loaded_after_the_split_reach_every_shard() -> None:
+    section = dataclasses.replace(SMALL, batch_norm=True)
+    network, other = float64_cnn(section=section), float64_cnn(seed=5, section=section)
+    split = numpy_nn.data_parallel(network, shards=2, threads=1)
+    gradients(other, *batch(n=6))  # a training step's statistics, different from the split network's
+    network.load_state_dict(other.state_dict())
+    x, _ = batch(n=6)
+    assert np.allclose(split.eval().forward(x), other.eval().forward(x), rtol=1e-12, atol=1e-14)
+
+
 def test_evaluation_through_the_shards_is_evaluation_of_the_network() -> None:
     network, (x, y) = float64_cnn(), batch(n=11)
     expected = numpy_nn.evaluate(network, x, y, batch_size=4)
