@@ -1,6 +1,7 @@
 """Mistakes in the NumPy layers that from-scratch code commonly makes: each takes the place of the function or
-method of models/numpy_nn.py with the same arguments. The convolution's are caught by its own gradient check; batch
-normalisation's and dropout's by the comparison with torch (tests/unit/test_parity.py)."""
+method of models/numpy_nn.py with the same arguments. Those of a gradient (the pooling route, col2im, batch
+normalisation's backward) are caught by the gradient check (tests/gradcheck.py); those of the running statistics
+and of dropout by the comparison with torch (tests/unit/test_parity.py). docs/walkthrough.ipynb shows two of them."""
 
 from __future__ import annotations
 
@@ -22,6 +23,13 @@ def shifted_windows(dcols: np.ndarray, da: np.ndarray, k: int) -> None:
     for y in range(k):
         for x in range(k - 1):
             da[:, y : y + h, x + 1 : x + 1 + w, :] += dcols[y, x]
+
+
+def through_the_statistics_forgotten(self, dy):
+    """dx = gamma dy / sqrt(var + eps): as if mu and var did not depend on x (the slip the compact formula avoids)."""
+    self.weight_grad[...] = (dy.reshape(self.xhat.shape) * self.xhat).sum(axis=0)
+    self.bias_grad[...] = dy.reshape(self.xhat.shape).sum(axis=0)
+    return (dy.reshape(self.xhat.shape) * self.weight * self.inv_std).reshape(dy.shape)
 
 
 # Batch normalisation and dropout, as NumPy re-implementations get them wrong (models/numpy_nn.py's _BatchNorm and

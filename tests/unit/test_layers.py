@@ -12,7 +12,7 @@ from torch import nn
 
 from mnist_numpy_vs_torch.models import numpy_nn
 from tests.gradcheck import FAIL, PASS, HeldStill, layer_errors, numeric_gradient, relative_error
-from tests.mutants import route_to_top_left, shifted_windows
+from tests.mutants import route_to_top_left, shifted_windows, through_the_statistics_forgotten
 
 
 def with_parameters(layer: numpy_nn.Module, seed: int) -> numpy_nn.Module:
@@ -79,13 +79,6 @@ def bias_gradient_averaged(original):
 
 def relu_mask_inverted(self, dr):
     return dr * (self.r <= 0)  # the gradient let through where the unit was off
-
-
-def through_the_statistics_forgotten(self, dy):
-    """dx = gamma dy / sqrt(var + eps): as if mu and var did not depend on x (the slip the compact formula avoids)."""
-    self.weight_grad[...] = (dy.reshape(self.xhat.shape) * self.xhat).sum(axis=0)
-    self.bias_grad[...] = dy.reshape(self.xhat.shape).sum(axis=0)
-    return (dy.reshape(self.xhat.shape) * self.weight * self.inv_std).reshape(dy.shape)
 
 
 def dropout_back_without_rescaling(self, dy):
