@@ -44,7 +44,7 @@ def code_cells(notebook: nbformat.NotebookNode) -> list[tuple[int, nbformat.Note
 
 def stale_cells(notebook: nbformat.NotebookNode) -> list[str]:
     """The code cells whose outputs are not those of their source: edited since the notebook was executed and
-    saved (their source hash differs from the one stored), or never executed."""
+    saved (their source hash differs from the one stored), never executed, or executed out of order."""
     stale = []
     for number, cell in code_cells(notebook):
         if cell.metadata.get(HASH_KEY) != source_hash(cell.source):
@@ -81,8 +81,9 @@ def stamp(notebook: nbformat.NotebookNode) -> None:
 
 
 def regenerate(path: Path = WALKTHROUGH) -> float:
-    """Format the notebook's cells, execute it from its folder, and save it with its outputs and source hashes.
-    Nothing is written when a cell fails."""
+    """Format the notebook's cells (ruff rewrites the file in place), execute it from its folder, and save it with
+    its outputs and source hashes. When a cell fails, no output is written: the formatted cells then no longer match
+    their stored hashes, and the tests say so until a run succeeds."""
     subprocess.run([sys.executable, "-m", "ruff", "format", "--quiet", str(path)], check=True)
     notebook, seconds = execute(path, path.parent)
     stamp(notebook)
