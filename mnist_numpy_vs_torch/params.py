@@ -7,7 +7,8 @@ training run. The object it returns answers only the keys that the stage's `para
 so a stage cannot depend on a parameter that DVC does not know it depends on.
 
 Each architecture has a section of its own (`mlp`, `cnn`): its shape and how it is trained (the Recipe fields).
-`train` holds what every model of a seed shares: the seeds and the image shifts.
+`train` holds what every model of a seed shares: the image shifts. Each architecture trains its own number of seeds,
+0..n-1, the n of the registered sample-size rule (comparison/sample_size.py); seed i is the same draw for both.
 """
 
 from __future__ import annotations
@@ -52,14 +53,14 @@ class ParseParams:
 class TrainParams:
     """What every model of a seed shares, whatever its architecture or framework."""
 
-    seeds: Annotated[tuple[int, ...], list_of(integer(minimum=0), unique=True)]
     shift: Annotated[int, integer(minimum=0)]  # training images move up to this many whole pixels each way
 
 
 @dataclass(frozen=True)
 class Recipe:
-    """How an architecture is trained, the same in both frameworks: epochs, batches, optimiser, schedule."""
+    """How an architecture is trained, the same in both frameworks: seeds, epochs, batches, optimiser, schedule."""
 
+    seeds: Annotated[int, integer(minimum=1)]  # seeds 0..seeds-1, each trained once in each framework
     epochs: Annotated[int, integer(minimum=1)]
     batch_size: Annotated[int, integer(minimum=1)]
     optimizer: Annotated[str, choice(*OPTIMIZERS)]
@@ -332,7 +333,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
 
 def declared_keys(stage: str, dvc_yaml: str | Path = "dvc.yaml") -> list[str]:
     """The params.yaml keys that `stage` lists under `params` in dvc.yaml: sections ("train") or keys
-    ("train.seeds"). A matrix stage is named as DVC names it, `train@mlp-numpy`: its values fill `${item.x}`."""
+    ("mlp.seeds"). A matrix stage is named as DVC names it, `train@mlp-numpy`: its values fill `${item.x}`."""
     dvc_yaml = Path(dvc_yaml)
     name, _, values = stage.partition("@")
     try:

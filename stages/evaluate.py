@@ -8,7 +8,6 @@ Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
   per_class.json  precision / recall / F1 per class on test, mean over seeds
   comparison.json per architecture, the paired NumPy - PyTorch verdict per metric (interval, margin) and McNemar's
                   test per seed; under "between", each later architecture minus the first, within each framework
-  timings.json    training speed from the logs (varies run to run, so kept apart from the scores)
   loss.tsv, accuracy.tsv   per-epoch training and validation curves, mean over seeds, for `dvc plots`
   test_errors.csv the first seed's test errors (actual, predicted, count, share of the true class), for `dvc plots`
   runs.json       what each framework ran on (library versions, BLAS, device), from the trainers
@@ -26,7 +25,6 @@ import numpy as np
 
 from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import atomic_write, write_json, write_text
-from mnist_numpy_vs_torch.comparison.metrics import mean_std
 from mnist_numpy_vs_torch.comparison.scoring import (
     between_architectures,
     compare,
@@ -48,40 +46,36 @@ def main() -> None:
     parser.add_argument("model_dirs", type=Path, nargs="+", help="models/<architecture>/<framework> folders")
     args = parser.parse_args()
     stage = params.for_stage("evaluate")
-    seeds = stage.train.seeds
     splits = {name: dataset.load_inputs(args.prepared_dir, name) for name in ("val", "test")}
     directories: dict[str, dict[str, Path]] = {}
     for directory in args.model_dirs:
         architecture, framework = identify(directory)
         directories.setdefault(architecture, {})[framework] = directory
 
-    scores, classes, timings, curves, comparison, runs = {}, {}, {}, {}, {}, {}
+    scores, classes, curves, comparison, runs, seeds = {}, {}, {}, {}, {}, {}
     predictions, first_confusions = {}, {}
     for architecture, by_framework in directories.items():
-        arch_predictions = {}
+        arch_predictions, seeds[architecture] = {}, range(getattr(stage, architecture).seeds)
         for framework in FRAMEWORKS:
-            result = score(by_framework[framework], splits, seeds, stage.evaluate.batch_size)
+            result = score(by_framework[framework], splits, seeds[architecture], stage.evaluate.batch_size)
             scores.setdefault(architecture, {})[framework] = result.scores
             classes.setdefault(architecture, {})[framework] = result.per_class
             arch_predictions |= result.predictions
             first_confusions.setdefault(architecture, {})[framework] = result.confusions[0]
-            logs = [read_log(log_path(by_framework[framework], s)) for s in seeds]
-            timings.setdefault(architecture, {})[framework] = {
-                column: mean_std([np.median([getattr(r, column) for r in log]) for log in logs])
-                for column in ("epoch_seconds", "samples_per_second")
-            }
+            logs = [read_log(log_path(by_framework[framework], s)) for s in seeds[architecture]]
             curves.setdefault(architecture, {})[framework] = {
                 column: np.mean([[getattr(r, column) for r in log] for log in logs], axis=0)
                 for column in ("train_loss", "val_loss", "val_accuracy")
             }
             runs.setdefault(architecture, {})[framework] = json.loads(run_path(by_framework[framework]).read_text())
         comparison[architecture] = compare(
-            scores[architecture], arch_predictions, splits["test"].y, seeds, stage.evaluate
+            scores[architecture], arch_predictions, splits["test"].y, seeds[architecture], stage.evaluate
         )
         predictions |= {f"{architecture}_{name}": predicted for name, predicted in arch_predictions.items()}
     architectures = list(directories)
     for first, second in itertools.combinations(architectures, 2):
-        between = between_architectures(scores, first, second, seeds, stage.evaluate.confidence)
+        both = range(min(len(seeds[first]), len(seeds[second])))  # seed i is the same draw in both architectures
+        between = between_architectures(scores, first, second, both, stage.evaluate.confidence)
         comparison.setdefault("between", {})[f"{second}_vs_{first}"] = between
 
     write_json(args.metrics_dir / "scores.json", scores)
@@ -89,7 +83,6 @@ def main() -> None:
     write_json(args.metrics_dir / "summary.json", summary(scores, comparison))
     write_json(args.metrics_dir / "runs.json", runs)
     write_json(args.metrics_dir / "per_class.json", classes)
-    write_json(args.metrics_dir / "timings.json", timings)
     losses = {"train_loss": "training", "val_loss": "validation"}
     write_text(args.metrics_dir / "loss.tsv", curve_rows(curves, losses, "loss"))
     write_text(args.metrics_dir / "accuracy.tsv", curve_rows(curves, {"val_accuracy": "validation"}, "accuracy"))

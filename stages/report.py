@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("model_dirs", type=Path, nargs="+", help="models/<architecture>/<framework> folders")
     args = parser.parse_args()
     stage = params.for_stage("report")
-    seeds = stage.train.seeds
+    first_seed = 0  # the seed whose errors and first layers the report draws
     directories: dict[str, dict[str, Path]] = {}
     for directory in args.model_dirs:
         architecture, framework = identify(directory)
@@ -48,22 +48,23 @@ def main() -> None:
     with np.load(args.predictions, allow_pickle=False) as predictions:
         labels = predictions["test_labels"].astype(np.int64)
         for architecture, by_framework in directories.items():
+            seeds = tuple(range(getattr(stage, architecture).seeds))
             logs = {f: [read_log(log_path(by_framework[f], s)) for s in seeds] for f in FRAMEWORKS}
             figures.curves(logs, figure_dir / f"curves_{architecture}.png")
             panels = paired_panels(scores[architecture], comparison[architecture], seeds)
             figures.paired_differences(panels, figure_dir / f"paired_differences_{architecture}.png")
-            first = {f: predictions[f"{architecture}_{f}_seed-{seeds[0]}"].astype(np.int64) for f in FRAMEWORKS}
+            first = {f: predictions[f"{architecture}_{f}_seed-{first_seed}"].astype(np.int64) for f in FRAMEWORKS}
             figures.confusions(
                 {f: confusion_matrix(labels, first[f]) for f in FRAMEWORKS},
                 figure_dir / f"confusion_{architecture}.png",
             )
-            wrong, captions = both_wrong(predictions, architecture, seeds[0], stage.report.misclassified_shown)
+            wrong, captions = both_wrong(predictions, architecture, first_seed, stage.report.misclassified_shown)
             only = [int((first[f] != labels).sum()) - len(wrong) for f in FRAMEWORKS]
             wrong_counts[architecture] = (len(wrong), only[0], only[1])
             figures.digit_grid(
                 test_images[wrong[: len(captions)]], captions, figure_dir / f"misclassified_{architecture}.png"
             )
-    figures.first_layers(directories, seeds[0], figure_dir)
+    figures.first_layers(directories, first_seed, figure_dir)
     text = markdown(stage, scores, comparison, runs, benchmark, wrong_counts)
     write_text(args.report_dir / "README.md", text)
 

@@ -1,5 +1,6 @@
-"""train@<architecture>-numpy stages: train a NumPy network once per seed; write seed-N.npz weights, seed-N.tsv
-logs and run.json. Each architecture's entry (train_mlp_numpy.py, ...) names its architecture."""
+"""train@<architecture>-numpy stages: train a NumPy network once per seed (0..seeds-1 of its params.yaml section);
+write seed-N.npz weights, seed-N.tsv logs and run.json, and the epochs' seconds to a timings file apart. Each
+architecture's entry (train_mlp_numpy.py, ...) names its architecture."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from mnist_numpy_vs_torch.machine import numpy_environment, threads_for
 from mnist_numpy_vs_torch.models import numpy_nn
 from mnist_numpy_vs_torch.models.saved import log_path, model_path, run_path
 from mnist_numpy_vs_torch.models.spec import Architecture
-from mnist_numpy_vs_torch.training.log import write_log
+from mnist_numpy_vs_torch.training.log import write_log, write_timings
 from mnist_numpy_vs_torch.training.loop import EpochInputs
 from mnist_numpy_vs_torch.training.numpy_steps import train_seed
 
@@ -25,6 +26,7 @@ def main(architecture: Architecture) -> None:
     parser = argparse.ArgumentParser(description=f"train@{architecture.name}-numpy: {__doc__}")
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument("timings", type=Path, help="where the epochs' seconds go (JSON, outside out_dir)")
     args = parser.parse_args()
     stage = params.for_stage(f"train@{architecture.name}-numpy")
     section = getattr(stage, architecture.name)
@@ -32,10 +34,12 @@ def main(architecture: Architecture) -> None:
     inputs = EpochInputs(train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift)
     labels = train_set.labels.astype(np.int64)
     threads = threads_for(stage.train_numpy.threads)
+    logs = {}
     with threadpool_limits(limits=threads, user_api="blas"):
-        for seed in stage.train.seeds:
+        for seed in range(section.seeds):
             shards = stage.train_numpy.shards
-            network, records = train_seed(architecture, section, inputs, labels, val_set, seed, shards, threads)
+            network, logs[seed] = train_seed(architecture, section, inputs, labels, val_set, seed, shards, threads)
             numpy_nn.save(network, model_path(args.out_dir, "numpy", seed))
-            write_log(log_path(args.out_dir, seed), records)
+            write_log(log_path(args.out_dir, seed), logs[seed])
         write_json(run_path(args.out_dir), numpy_environment(threads))
+    write_timings(args.timings, logs, len(labels))

@@ -1,6 +1,6 @@
-"""train@<architecture>-torch stages: train a PyTorch network once per seed, on CUDA when present; write seed-N.pt
-state_dicts, seed-N.tsv logs and run.json. Each architecture's entry (train_mlp_torch.py, ...) names its
-architecture."""
+"""train@<architecture>-torch stages: train a PyTorch network once per seed (0..seeds-1 of its params.yaml section),
+on CUDA when present; write seed-N.pt state_dicts, seed-N.tsv logs and run.json, and the epochs' seconds to a
+timings file apart. Each architecture's entry (train_mlp_torch.py, ...) names its architecture."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from mnist_numpy_vs_torch.machine import threads_for, torch_environment
 from mnist_numpy_vs_torch.models import torch_nn
 from mnist_numpy_vs_torch.models.saved import log_path, model_path, run_path
 from mnist_numpy_vs_torch.models.spec import Architecture
-from mnist_numpy_vs_torch.training.log import write_log
+from mnist_numpy_vs_torch.training.log import write_log, write_timings
 from mnist_numpy_vs_torch.training.loop import EpochInputs
 from mnist_numpy_vs_torch.training.torch_steps import configure, resolve_device, train_seed
 
@@ -29,6 +29,7 @@ def main(architecture: Architecture) -> None:
     parser = argparse.ArgumentParser(description=f"train@{architecture.name}-torch: {__doc__}")
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
+    parser.add_argument("timings", type=Path, help="where the epochs' seconds go (JSON, outside out_dir)")
     args = parser.parse_args()
     stage = params.for_stage(f"train@{architecture.name}-torch")
     section = getattr(stage, architecture.name)
@@ -38,9 +39,11 @@ def main(architecture: Architecture) -> None:
     inputs = EpochInputs(train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift)
     labels = train_set.labels.astype(np.int64)
     threads = threads_for(stage.train_torch.threads)
-    for seed in stage.train.seeds:
+    logs = {}
+    for seed in range(section.seeds):
         configure(threads, seed)
-        network, records = train_seed(architecture, section, inputs, labels, val_set, seed, device)
+        network, logs[seed] = train_seed(architecture, section, inputs, labels, val_set, seed, device)
         torch_nn.save(network, model_path(args.out_dir, "torch", seed))
-        write_log(log_path(args.out_dir, seed), records)
+        write_log(log_path(args.out_dir, seed), logs[seed])
     write_json(run_path(args.out_dir), torch_environment(device.type, threads))
+    write_timings(args.timings, logs, len(labels))

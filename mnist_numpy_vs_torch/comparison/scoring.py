@@ -122,7 +122,7 @@ def between_architectures(scores: dict, first: str, second: str, seeds: Sequence
     """second - first, within each framework, per metric: the mean paired difference over seeds (the same seeds
     see the same batches in both architectures) and its two-sided t-interval at `confidence`, as the rule computes
     it; no margin and no verdict, since no rule was registered for this question."""
-    result: dict = {}
+    result: dict = {"seeds": len(seeds)}
     for framework in FRAMEWORKS:
         for split, quantity, _ in rule.METRICS:
             differences = np.subtract(
@@ -159,6 +159,7 @@ def summary(scores: dict, comparison: dict) -> dict:
                 "test_acc_hi": accuracy["ci_high"],
             },
             "verdict": {f"test_{short[q]}": judged["test"][q]["verdict"] for q in ("accuracy", "loss")},
+            "seeds": judged["seeds"],
         }
     for name, between in comparison.get("between", {}).items():
         result[name] = {

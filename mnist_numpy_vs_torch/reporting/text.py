@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_numpy_vs_torch.comparison import rule
+from mnist_numpy_vs_torch.comparison import rule, sample_size
 from mnist_numpy_vs_torch.comparison.metrics import per_seed
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS
@@ -84,6 +84,34 @@ def verdict_sentence(split: str, quantity: str, judged: dict, confidence: float,
     return sentence
 
 
+def seed_lines(comparison: dict, architectures: list[str]) -> list[str]:
+    """How many seeds each architecture trained, against the number the registered sample-size rule gives it."""
+    lines = []
+    for architecture in architectures:
+        label, trained = ARCHITECTURES[architecture].label, comparison[architecture]["seeds"]
+        if architecture not in sample_size.PILOT_SPREADS:
+            lines.append(f"- {label}: {trained} seeds; no sample-size rule is registered for it.")
+            continue
+        registered = sample_size.registered_seeds(architecture)
+        if trained == registered:
+            lines.append(
+                f"- {label}: {trained} seeds, the number the sample-size rule registered on "
+                f"{sample_size.REGISTERED_ON} gives it."
+            )
+        else:
+            lines.append(
+                f"- {label}: **{trained} seeds, where the sample-size rule registered on {sample_size.REGISTERED_ON} "
+                f"gives {registered}**: its verdicts are exploratory, not the registered test."
+            )
+    return [
+        f"Seeds: the fewest with which, if the frameworks were equal, the interval would land inside the margins with "
+        f"probability {sample_size.POWER:.0%} or more, at the largest spread of per-seed differences measured before "
+        "(`mnist_numpy_vs_torch/comparison/sample_size.py`):",
+        "",
+        *lines,
+    ]
+
+
 def rule_lines(comparison: dict, architectures: list[str]) -> list[str]:
     first = comparison[architectures[0]]
     margins = rule.margins_applied(first)
@@ -119,6 +147,7 @@ def rule_lines(comparison: dict, architectures: list[str]) -> list[str]:
             f"({rule.REGISTERED_RULE}): the verdicts above were reached under a rule changed afterwards, so "
             "they are exploratory, not a test."
         )
+    lines += ["", *seed_lines(comparison, architectures)]
     lines += [
         "",
         "Between architectures, within each framework, the report gives the paired per-seed difference (each seed "
@@ -181,7 +210,7 @@ def speed_lines(benchmark: dict | None) -> list[str]:
             lines.append("| … if all but NumPy's BLAS products took no time | " + " | ".join(bounds) + " |")
     lines += [
         "",
-        "The training stages' own timings (`metrics/timings.json`) are taken minutes apart on a machine whose speed "
+        "The training stages' own timings (`metrics/timings/`) are taken minutes apart on a machine whose speed "
         "drifts: they are",
         "a record, not a comparison.",
         "",
@@ -258,12 +287,13 @@ def recipe_line(params: Params, architecture: str) -> str:
     )
 
 
-def between_lines(comparison: dict, seeds: int) -> list[str]:
-    """Each later architecture minus the first, within each framework: test accuracy, with its interval."""
+def between_lines(comparison: dict) -> list[str]:
+    """Each later architecture minus the first, within each framework: test accuracy, with its interval over the
+    seeds both trained."""
     lines = []
     for name, between in comparison.get("between", {}).items():
         second, first = name.split("_vs_")
-        confidence = comparison[first]["confidence"]
+        confidence, seeds = comparison[first]["confidence"], between["seeds"]
         for framework in FRAMEWORKS:
             judged = between[framework]["test"]["accuracy"]
             low, high = judged["ci_low"], judged["ci_high"]
@@ -283,7 +313,7 @@ def architecture_section(
     params: Params, architecture: str, scores: dict, comparison: dict, wrong_counts: tuple[int, int, int]
 ) -> list[str]:
     """One architecture's evidence: per seed, means over seeds, and its figures."""
-    seeds = params.train.seeds
+    seeds = tuple(range(comparison["seeds"]))
     n, t = scores["numpy"]["test"], scores["torch"]["test"]
     nv, tv = scores["numpy"]["val"], scores["torch"]["val"]
     count = parameters_of(params, architecture)
@@ -337,14 +367,13 @@ def markdown(
 ) -> str:
     """The report; scores, comparison and runs as metrics/*.json hold them, keyed by architecture first."""
     train = params.train
-    seeds = len(train.seeds)
     architectures = [a for a in ARCHITECTURES if a in scores]  # in the table's order: the MLP first
     verdicts = []
     for architecture in architectures:
         judged = comparison[architecture]
         verdicts += [f"### {ARCHITECTURES[architecture].label}: {architecture_name(params, architecture)}", ""]
         verdicts += [
-            f"- {verdict_sentence(split, quantity, judged[split][quantity], judged['confidence'], seeds)}"
+            f"- {verdict_sentence(split, quantity, judged[split][quantity], judged['confidence'], judged['seeds'])}"
             for split, quantity, _ in rule.METRICS
         ]
         verdicts += [
@@ -353,7 +382,7 @@ def markdown(
             f"({FIGURES}/paired_differences_{architecture}.png)",
             "",
         ]
-    between = between_lines(comparison, seeds)
+    between = between_lines(comparison)
     if between:
         verdicts += ["### Between architectures", "", *between, ""]
     shift = (
@@ -368,7 +397,9 @@ def markdown(
         "",
         f"The same networks ({names}), each trained from the same initial weights on the same batches in the same "
         "order,",
-        f"once written from scratch in NumPy and once in PyTorch; {seeds} seeds each, paired by seed.",
+        "once written from scratch in NumPy and once in PyTorch; "
+        + ", ".join(f"{ARCHITECTURES[a].label} {comparison[a]['seeds']} seeds" for a in architectures)
+        + ", paired by seed.",
         "",
         "## Verdicts",
         "",
@@ -389,7 +420,9 @@ def markdown(
         "",
         *(recipe_line(params, a) for a in architectures),
         f"- Both: {shift}",
-        f"- Seeds: {', '.join(map(str, train.seeds))}. Validation: {params.parse.val_size} images carved "
+        "- Seeds: "
+        + ", ".join(f"{ARCHITECTURES[a].label} 0–{comparison[a]['seeds'] - 1}" for a in architectures)
+        + f". Validation: {params.parse.val_size} images carved "
         "from the training set, stratified; the test set is used for nothing but this report.",
         *(
             [f"- Training on a stratified subset of {params.parse.train_size:,} of the images left (parse.train_size)."]

@@ -84,7 +84,6 @@ def fit(
             val_accuracy=val_accuracy,
             lr=float(lrs[epoch, 0]),
             epoch_seconds=seconds,
-            samples_per_second=num_samples / seconds,
         )
         records.append(record)
         bar.set_postfix(loss=f"{record.train_loss:.4f}", val_acc=f"{val_accuracy:.4f}")

@@ -20,7 +20,8 @@ from tests.clones import Clone
 from tests.project import ROOT, SMALL, run_stage, stage_command, write_params
 
 CONFIGURATION = yaml.safe_load(SMALL.read_text())
-SEEDS = CONFIGURATION["train"]["seeds"]
+SEEDS = range(CONFIGURATION["mlp"]["seeds"])
+assert CONFIGURATION["cnn"]["seeds"] == len(SEEDS), "the tests below pair every seed of both architectures"
 
 
 @pytest.fixture(scope="module")
@@ -96,12 +97,15 @@ def test_per_class_scores_and_confusion_data_agree(project: Path) -> None:
 
 @pytest.mark.slow
 def test_metrics_hold_plain_numbers_and_the_keys_the_report_and_plots_use(project: Path) -> None:
-    for name in ("summary.json", "scores.json", "comparison.json", "per_class.json", "timings.json"):
-        text = (project / "metrics" / name).read_text()
+    timings = sorted((project / "metrics" / "timings").glob("*.json"))
+    assert [path.stem for path in timings] == ["cnn-numpy", "cnn-torch", "mlp-numpy", "mlp-torch"]
+    for path in [project / "metrics" / name for name in ("summary.json", "scores.json", "comparison.json")] + timings:
+        text = path.read_text()
         assert "NaN" not in text and "Infinity" not in text
         json.loads(text)
-    timings = json.loads((project / "metrics" / "timings.json").read_text())
-    assert set(timings["cnn"]["numpy"]) == {"epoch_seconds", "samples_per_second"}
+    timed = json.loads(timings[0].read_text())
+    assert set(timed) == {"epoch_seconds", "samples_per_second", "seeds"}
+    assert [len(epochs) for epochs in timed["seeds"].values()] == [CONFIGURATION["cnn"]["epochs"]] * len(SEEDS)
     plotted = yaml.safe_load((ROOT / "dvc.yaml").read_text())["plots"]
     for plot in plotted:
         (spec,) = plot.values()
@@ -126,7 +130,8 @@ def test_the_summary_metric_holds_only_test_means_and_the_verdicts(project: Path
         assert short["torch"]["test_loss"] == scores[architecture]["torch"]["test"]["loss"]["mean"]
         assert short["diff"]["test_acc_lo"] == judged["test"]["accuracy"]["ci_low"]
         assert short["verdict"]["test_loss"] == judged["test"]["loss"]["verdict"]
-        assert sum(len(group) for group in short.values()) == 2 + 2 + 3 + 2
+        assert short["seeds"] == judged["seeds"] == len(SEEDS)
+        assert sum(len(group) for name, group in short.items() if name != "seeds") == 2 + 2 + 3 + 2
     between = [scores["cnn"]["numpy"]["test"]["accuracy"]["seeds"][f"seed-{s}"] for s in SEEDS]
     between = np.subtract(between, [scores["mlp"]["numpy"]["test"]["accuracy"]["seeds"][f"seed-{s}"] for s in SEEDS])
     assert summary["cnn_vs_mlp"]["numpy"]["test_acc"] == pytest.approx(between.mean())

@@ -18,7 +18,7 @@ DEFAULTS = yaml.safe_load((ROOT / "params.yaml").read_text())
 
 def test_the_committed_params_are_valid_and_typed() -> None:
     params = load_params(ROOT / "params.yaml")
-    assert params.mlp.lr > 0 and params.mlp.hidden and isinstance(params.train.seeds, tuple)
+    assert params.mlp.lr > 0 and params.mlp.hidden and params.cnn.seeds >= 2
     with pytest.raises(dataclasses.FrozenInstanceError):
         params.mlp.lr = 1.0  # type: ignore[misc]
 
@@ -43,8 +43,8 @@ def test_the_committed_params_are_valid_and_typed() -> None:
         ("mlp.betas", [0.9, 1.0], r"mlp.betas\[1\]: expected a number >= 0 and < 1, got 1.0"),
         ("cnn.eps", 0.0, "cnn.eps: expected a number > 0, got 0.0"),
         ("cnn.eps", "1e-8", r"cnn.eps: expected a number > 0, got the string '1e-8' \(YAML reads"),
-        ("train.seeds", [], r"train.seeds: expected a non-empty list, got \[\]"),
-        ("train.seeds", [1, 1], "train.seeds: expected distinct values"),
+        ("mlp.seeds", 0, "mlp.seeds: expected an integer >= 1, got 0"),
+        ("cnn.seeds", [0, 1], r"cnn.seeds: expected an integer, got \[0, 1\]"),
         ("mlp.schedule", "linear", "mlp.schedule: expected one of cosine, step, constant, got 'linear'"),
         ("mlp.hidden", [], r"mlp.hidden: expected a non-empty list, got \[\]"),
         ("mlp.hidden", [512, 0], r"mlp.hidden\[1\]: expected an integer >= 1, got 0"),
@@ -73,10 +73,10 @@ def test_a_missing_key_is_named() -> None:
 def test_a_stage_gets_only_the_keys_its_dvc_yaml_entry_declares(tmp_path: Path) -> None:
     write_params(tmp_path)
     evaluate = for_stage("evaluate", tmp_path / "params.yaml")
-    assert evaluate.train.seeds == tuple(DEFAULTS["train"]["seeds"])  # declared as train.seeds
+    assert evaluate.cnn.seeds == DEFAULTS["cnn"]["seeds"]  # declared as cnn.seeds
     assert evaluate.evaluate.batch_size == DEFAULTS["evaluate"]["batch_size"]  # the whole section is declared
-    with pytest.raises(ParamsError, match=r"^train\.shift: stage evaluate reads it but dvc\.yaml does not list it"):
-        _ = evaluate.train.shift
+    with pytest.raises(ParamsError, match=r"^cnn\.epochs: stage evaluate reads it but dvc\.yaml does not list it"):
+        _ = evaluate.cnn.epochs
     with pytest.raises(ParamsError, match=r"^download: stage evaluate reads this section but dvc\.yaml does not"):
         _ = evaluate.download
     report = for_stage("report", tmp_path / "params.yaml")
@@ -115,6 +115,6 @@ def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
 def test_a_training_stage_sees_its_own_architecture_and_framework_only(tmp_path: Path) -> None:
     write_params(tmp_path)
     numpy_mlp = for_stage("train@mlp-numpy", tmp_path / "params.yaml")
-    assert numpy_mlp.mlp.lr == DEFAULTS["mlp"]["lr"] and numpy_mlp.train.seeds == tuple(DEFAULTS["train"]["seeds"])
+    assert numpy_mlp.mlp.lr == DEFAULTS["mlp"]["lr"] and numpy_mlp.mlp.seeds == DEFAULTS["mlp"]["seeds"]
     with pytest.raises(ParamsError, match=r"^train_torch: stage train@mlp-numpy reads this section"):
         _ = numpy_mlp.train_torch
