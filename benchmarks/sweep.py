@@ -12,7 +12,7 @@ from pathlib import Path
 from benchmarks.common import ROOT, Context, Row, clone_environment
 
 SWEEP_GRIDS = {1: "0.05,0.07,0.15,0.2", 2: "0.06,0.08,0.16,0.25"}  # same cost, distinct: no run-cache hits
-SWEEP_SETTINGS = ["-S", "mlp.epochs=2", "-S", "mlp.seeds=1"]
+SWEEP_SETTINGS = ["-S", "mlp.epochs=2", "-S", "mlp.seeds=1", "-S", "cnn.seeds=1"]
 
 
 def run(context: Context) -> dict:

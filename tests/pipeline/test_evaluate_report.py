@@ -14,7 +14,9 @@ import pytest
 import torch
 import yaml
 
+from mnist_numpy_vs_torch.comparison import sample_size
 from mnist_numpy_vs_torch.data import dataset
+from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.reporting.text import speed_lines
 from tests.clones import Clone
 from tests.project import ROOT, SMALL, run_stage, stage_command, write_params
@@ -213,6 +215,17 @@ def test_report_leads_with_the_verdicts_then_the_per_seed_table_and_the_rule(pro
             name = f"{race['model']}, batch {race['batch_size']}, {race.get('threads', 2)} thread"
             row = next(cells for cells in table if cells[0].startswith(name))
             assert row[column].startswith(f"{race['numpy_over_torch']:.2f} (rounds "), (row, column)
+
+
+@pytest.mark.slow
+def test_a_seed_count_other_than_the_registered_one_is_reported_as_such(project: Path) -> None:
+    """The small configuration trains 2 seeds where the sample-size rule gives more: its report says so."""
+    report = (project / "report" / "README.md").read_text()
+    for architecture in ("mlp", "cnn"):
+        registered, on = sample_size.registered_seeds(architecture), sample_size.REGISTERED_ON
+        assert registered != len(SEEDS)
+        line = f"- {ARCHITECTURES[architecture].label}: **{len(SEEDS)} seeds, where the sample-size rule registered on "
+        assert f"{line}{on} gives {registered}**: its verdicts are exploratory" in report
 
 
 def test_without_a_recorded_benchmark_the_report_says_nothing_about_speed() -> None:

@@ -8,7 +8,7 @@ import pytest
 import yaml
 from scipy import stats
 
-from mnist_numpy_vs_torch.comparison import sample_size
+from mnist_numpy_vs_torch.comparison import rule, sample_size
 from mnist_numpy_vs_torch.comparison.rule import REGISTERED_RULE
 from tests.project import ROOT
 
@@ -18,7 +18,8 @@ TRIALS = 1_000_000
 
 def simulated_inside(sigma: float, margin: float, n: int, rng: np.random.Generator) -> tuple[float, float]:
     """The share of TRIALS runs of n seeds, each difference drawn from N(0, sigma^2), whose 95% t-interval lies
-    inside +-margin, computed as the rule computes an interval; and the standard error of that share."""
+    inside +-margin, computed as the rule computes an interval (checked below); and the standard error of that
+    share. It shares nothing with the quadrature but the t quantile."""
     t = stats.t.ppf((1 + CONFIDENCE) / 2, n - 1)
     inside = 0
     for _ in range(10):
@@ -34,13 +35,13 @@ def simulated_inside(sigma: float, margin: float, n: int, rng: np.random.Generat
 def test_the_exact_probability_agrees_with_a_simulation(sigma: float, n: int) -> None:
     rng = np.random.default_rng(n)
     share, error = simulated_inside(sigma, MARGIN, n, rng)
-    # 4 standard errors: a correct formula fails this once in about 16,000 runs
+    # 4 standard errors: were the formula right, a seeded draw this far off would come once in about 16,000 seeds
     assert sample_size.probability_inside(sigma, MARGIN, n, CONFIDENCE) == pytest.approx(share, abs=4 * error)
 
 
 def test_the_pilot_spreads_give_15_seeds_to_the_mlp_and_10_to_the_cnn_as_a_simulation_confirms() -> None:
     """At the largest pilot spreads (0.096 pp and 0.074 pp), n - 1 seeds land inside the margin less than 90% of
-    the time and n seeds more, in a simulation that shares no code with the quadrature."""
+    the time and n seeds more, in the simulation."""
     assert sample_size.registered_seeds("mlp") == 15 and sample_size.registered_seeds("cnn") == 10
     rng = np.random.default_rng(0)
     for architecture, n in (("mlp", 15), ("cnn", 10)):
@@ -48,6 +49,15 @@ def test_the_pilot_spreads_give_15_seeds_to_the_mlp_and_10_to_the_cnn_as_a_simul
         fewer, error_fewer = simulated_inside(sigma, MARGIN, n - 1, rng)
         enough, error_enough = simulated_inside(sigma, MARGIN, n, rng)
         assert fewer + 3 * error_fewer < sample_size.POWER < enough - 3 * error_enough, (architecture, fewer, enough)
+
+
+def test_the_simulated_interval_is_the_one_the_rule_computes() -> None:
+    rng = np.random.default_rng(1)
+    for n in (3, 10, 15):
+        d = rng.normal(0.0, 0.001, size=n)
+        half = stats.t.ppf((1 + CONFIDENCE) / 2, n - 1) * d.std(ddof=1) / np.sqrt(n)
+        interval = rule.t_interval(d, CONFIDENCE)
+        assert (interval.low, interval.high) == pytest.approx((d.mean() - half, d.mean() + half), abs=1e-15)
 
 
 def test_accuracy_not_loss_decides_n_for_both_architectures() -> None:
