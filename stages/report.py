@@ -48,7 +48,7 @@ def main() -> None:
     with np.load(args.predictions, allow_pickle=False) as predictions:
         labels = predictions["test_labels"].astype(np.int64)
         for architecture, by_framework in directories.items():
-            seeds = tuple(range(getattr(stage, architecture).seeds))
+            seeds = tuple(range(comparison[architecture]["seeds"]))  # the seeds evaluate scored
             logs = {f: [read_log(log_path(by_framework[f], s)) for s in seeds] for f in FRAMEWORKS}
             figures.curves(logs, figure_dir / f"curves_{architecture}.png")
             panels = paired_panels(scores[architecture], comparison[architecture], seeds)

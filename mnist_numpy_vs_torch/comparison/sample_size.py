@@ -31,7 +31,7 @@ from mnist_numpy_vs_torch.comparison.rule import REGISTERED_RULE
 
 POWER = 0.90  # the chance, if the frameworks are equal, that the verdict comes out "equivalent"
 METRICS = ("test_accuracy", "test_loss")  # the metrics whose spreads choose n (their margins: REGISTERED_RULE)
-MAX_SEEDS = 1000
+MAX_SEEDS = 1000  # past this, a spread so wide against its margin that no pipeline would train that many
 
 
 def probability_inside(sigma: float, margin: float, n: int, confidence: float) -> float:
