@@ -24,6 +24,24 @@ def stages_in(repro_output: str) -> set[str]:
     return set(re.findall(r"Running stage '([^']+)'", repro_output))
 
 
+def stages_unchanged(repro_output: str) -> set[str]:
+    """The stages that a `dvc repro`'s output says it checked and left alone: their inputs and outputs hash as dvc.lock
+    records them. In a fresh clone, a stage whose outputs are all in git and whose inputs came out byte-identical."""
+    return set(re.findall(r"Stage '([^']+)' didn't change, skipping", repro_output))
+
+
+def reproduced_from_scratch(repro_output: str, every_stage: set[str], trainers: set[str]) -> str | None:
+    """None when a fresh clone's `dvc repro` output shows a reproduction from scratch: every training stage ran (their
+    outputs live in DVC's cache alone) and every other stage either ran or found its committed outputs current;
+    otherwise what is missing, in a line."""
+    ran, unchanged = stages_in(repro_output), stages_unchanged(repro_output)
+    if not trainers <= ran:
+        return f"dvc repro did not train {sorted(trainers - ran)}"
+    if ran | unchanged != every_stage:
+        return f"dvc repro neither ran nor checked {sorted(every_stage - ran - unchanged)}"
+    return None
+
+
 class Clone:
     def __init__(self, path: Path, env: dict[str, str]) -> None:
         self.path = path

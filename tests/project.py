@@ -28,6 +28,7 @@ ALL_STAGES = set(STAGES)
 TRAINERS = {  # each architecture's training stages
     arch: [name for name in STAGES if name.startswith(f"train@{arch}-")] for arch in recipes(PARAMS)
 }
+TRAINING_STAGES = {name for names in TRAINERS.values() for name in names}
 
 
 def mnist_sources(environ: dict[str, str] | None = None) -> list[Path]:
