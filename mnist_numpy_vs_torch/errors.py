@@ -31,3 +31,9 @@ class TrainingDiverged(PipelineError):
 
 class ImageInputError(PipelineError):
     """A picture that cannot be read or holds no digit."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's message, or its type's name when it has none: what a one-line error quotes."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

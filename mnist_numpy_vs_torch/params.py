@@ -24,7 +24,7 @@ from typing import Annotated, Any, cast
 import yaml
 
 from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE, TRAIN_COUNT
-from mnist_numpy_vs_torch.errors import ParamsError
+from mnist_numpy_vs_torch.errors import ParamsError, first_line
 
 INITS = ("kaiming_uniform", "kaiming_normal", "pytorch_default")  # the initialisations models/initial.py draws
 OPTIMIZERS = ("sgd", "adam", "adamw")  # models/numpy_optim.py writes each out; models/torch_optim.py uses torch's
@@ -323,7 +323,7 @@ def load_params(path: str | Path = "params.yaml") -> Params:
     try:
         raw = yaml.safe_load(content)
     except yaml.YAMLError as error:
-        raise ParamsError(f"{path}: not valid YAML ({str(error).splitlines()[0]})") from error
+        raise ParamsError(f"{path}: not valid YAML ({first_line(error)})") from error
     return validate(raw)
 
 

@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.data import mnist
-from mnist_numpy_vs_torch.errors import DownloadError
+from mnist_numpy_vs_torch.errors import DownloadError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -110,7 +110,7 @@ def _fetch_url(url: str, sha256: str, target: Path, policy: RetryPolicy, session
         except requests.TooManyRedirects:
             return f"more than {MAX_REDIRECTS} redirects"
         except requests.RequestException as request_error:
-            error = type(request_error).__name__ + _first_line(request_error)
+            error = type(request_error).__name__ + _detail(request_error)
         log.warning("%s: attempt %d of %d failed: %s", url, attempt + 1, policy.retries + 1, error)
     return error
 
@@ -164,6 +164,6 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _first_line(error: Exception) -> str:
-    text = str(error).splitlines()[0] if str(error) else ""
-    return f": {text[:160]}" if text else ""
+def _detail(error: Exception) -> str:
+    """A colon and the first line of the message, cut short; nothing when the error has no message."""
+    return f": {first_line(error)[:160]}" if str(error).strip() else ""

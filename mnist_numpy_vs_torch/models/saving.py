@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from mnist_numpy_vs_torch.errors import ModelFileError
+from mnist_numpy_vs_torch.errors import ModelFileError, first_line
 from mnist_numpy_vs_torch.models.spec import Spec
 
 SPEC_KEY = "spec"
@@ -51,8 +51,7 @@ def without_spec(path: str | Path, names: Iterable[str]) -> str:
 
 
 def unreadable(path: str | Path, framework: str, error: BaseException) -> str:
-    first = str(error).splitlines()[0] if str(error) else type(error).__name__
-    return f"{path}: not a readable {framework} model ({first}); {RERUN}"
+    return f"{path}: not a readable {framework} model ({first_line(error)}); {RERUN}"
 
 
 def built(path: str | Path, build: Callable[[], Any]) -> Any:
@@ -63,5 +62,4 @@ def built(path: str | Path, build: Callable[[], Any]) -> Any:
     except (KeyError, AttributeError) as error:  # a layer neither framework here has
         raise ModelFileError(f"{path}: its layer list names a layer not known here ({error}); {RERUN}") from error
     except (ValueError, TypeError, RuntimeError) as error:
-        first = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise ModelFileError(f"{path}: its weights do not fit its layers ({first}); {RERUN}") from error
+        raise ModelFileError(f"{path}: its weights do not fit its layers ({first_line(error)}); {RERUN}") from error

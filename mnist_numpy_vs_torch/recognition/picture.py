@@ -33,7 +33,7 @@ from scipy import ndimage
 from skimage.morphology import skeletonize
 
 from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE
-from mnist_numpy_vs_torch.errors import ImageInputError
+from mnist_numpy_vs_torch.errors import ImageInputError, first_line
 
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is plenty; beyond it, refuse rather than decode a bomb
 WORKING_SIDE = 640  # the longer side a picture is worked on: a pen stroke stays several pixels wide
@@ -79,7 +79,7 @@ def decode_picture(data: bytes, name: str) -> np.ndarray:
         raise ImageInputError(f"{name}: not an image Pillow can read; save it as PNG or JPEG") from error
     except (OSError, ValueError, SyntaxError, EOFError, struct.error, ZeroDivisionError) as error:
         raise ImageInputError(
-            f"{name}: cannot read the image ({_first_line(error)}); is the file complete? Save it again"
+            f"{name}: cannot read the image ({first_line(error)}); is the file complete? Save it again"
         ) from error
     rgba.thumbnail((WORKING_SIDE, WORKING_SIDE), Image.Resampling.BOX)
     white = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
@@ -96,11 +96,6 @@ def load_picture(path: str | Path) -> np.ndarray:
     except OSError as error:
         raise ImageInputError(f"{path}: cannot read ({error.strerror})") from error
     return decode_picture(data, str(path))
-
-
-def _first_line(error: Exception) -> str:
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
 
 
 def ink_strength(lightness: np.ndarray) -> np.ndarray:
