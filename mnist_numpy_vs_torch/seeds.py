@@ -4,7 +4,7 @@ draws, so the initial weights of seed 1 are independent of its batch order and o
     weights  models/initial.py: each architecture's starting point
     order    training/batches.py: the sample order of each epoch
     shifts   training/batches.py: how far each training image moves in each epoch
-    dropout  models/dropout.py: which units each Dropout layer drops at each step (its index a further word)
+    dropout  twins.py: which units each Dropout layer drops at each step (its index a further word)
 """
 
 from __future__ import annotations

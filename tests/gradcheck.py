@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from mnist_numpy_vs_torch.models import numpy_nn
+from mnist_numpy_vs_torch import nn
 
 EPS = 1e-6
 PASS = 1e-6  # relative error under which a gradient is right
@@ -40,7 +40,7 @@ def relative_error(analytic: np.ndarray, numeric: np.ndarray) -> float:
     return float(np.abs(analytic - numeric).max() / max(np.abs(numeric).max(), 1e-12))
 
 
-def layer_errors(layer: numpy_nn.Module, x: np.ndarray, seed: int = 0) -> dict[str, float]:
+def layer_errors(layer: nn.Module, x: np.ndarray, seed: int = 0) -> dict[str, float]:
     """One layer alone, in training mode: L = sum(forward(x) * G) for a fixed random G, so that dL/d(output) = G.
     The relative error of backward's input gradient ("input") and of every parameter's gradient, by name."""
     layer.training = True
@@ -56,13 +56,13 @@ def layer_errors(layer: numpy_nn.Module, x: np.ndarray, seed: int = 0) -> dict[s
 
 
 def network_errors(
-    network: numpy_nn.Sequential, x: np.ndarray, y: np.ndarray, zero: tuple[str, ...] = ()
+    network: nn.Sequential, x: np.ndarray, y: np.ndarray, zero: tuple[str, ...] = ()
 ) -> dict[str, float]:
     """A whole network and its loss, in training mode, as a training step computes them: the relative error of
     every parameter's gradient, by its state_dict name. The parameters named in `zero` have no effect on the loss
     by design (a bias followed by batch normalisation, which subtracts it again): both their gradients must be 0
     within rounding, and their error is the larger of the two."""
-    criterion = numpy_nn.CrossEntropyLoss()
+    criterion = nn.CrossEntropyLoss()
     network.train()
     criterion.forward(network.forward(x), y)
     network.backward(criterion.backward())

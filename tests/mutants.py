@@ -1,5 +1,5 @@
 """Mistakes in the NumPy layers that from-scratch code commonly makes: each takes the place of the function or
-method of models/numpy_nn.py with the same arguments. Those of a gradient (the pooling route, col2im, batch
+method of the nn package with the same arguments. Those of a gradient (the pooling route, col2im, batch
 normalisation's backward) are caught by the gradient check (tests/gradcheck.py); those of the running statistics
 and of dropout by the comparison with torch (tests/unit/test_parity.py). docs/walkthrough.ipynb shows two of them."""
 
@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mnist_numpy_vs_torch.models import dropout, numpy_nn
+from mnist_numpy_vs_torch.nn.batchnorm import _BatchNorm
+from mnist_numpy_vs_torch.twins import scaled_mask
 
 
 def route_to_top_left(route: np.ndarray, dp: np.ndarray, dr: np.ndarray, size: int) -> None:
@@ -32,11 +33,11 @@ def through_the_statistics_forgotten(self, dy):
     return (dy.reshape(self.xhat.shape) * self.weight * self.inv_std).reshape(dy.shape)
 
 
-# Batch normalisation and dropout, as NumPy re-implementations get them wrong (models/numpy_nn.py's _BatchNorm and
-# Dropout have the right ones).
+# Batch normalisation and dropout, as NumPy re-implementations get them wrong (nn/batchnorm.py's _BatchNorm and
+# nn/dropout.py's Dropout have the right ones).
 
 
-TRACK = numpy_nn._BatchNorm.track
+TRACK = _BatchNorm.track
 
 
 def running_variance_biased(self, mean: np.ndarray, var: np.ndarray, m: int) -> None:
@@ -58,11 +59,11 @@ def dropout_without_rescaling(self, x: np.ndarray) -> np.ndarray:
     """The units dropped, the kept ones not scaled by 1 / (1 - p)."""
     if not self.training:
         return x
-    self.mask = (dropout.scaled_mask(self.generator, x.shape, self.p, x.dtype) > 0).astype(x.dtype)
+    self.mask = (scaled_mask(self.generator, x.shape, self.p, x.dtype) > 0).astype(x.dtype)
     return x * self.mask
 
 
 def dropout_in_evaluation(self, x: np.ndarray) -> np.ndarray:
     """Dropping units in evaluation mode too."""
-    self.mask = dropout.scaled_mask(self.generator, x.shape, self.p, x.dtype)
+    self.mask = scaled_mask(self.generator, x.shape, self.p, x.dtype)
     return x * self.mask

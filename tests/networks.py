@@ -6,6 +6,7 @@ import dataclasses
 
 import numpy as np
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.models import cnn, numpy_nn
 from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.params import CNNParams
@@ -16,7 +17,7 @@ from tests.project import PARAMS
 SMALL = dataclasses.replace(PARAMS.cnn, channels=(2, 3), kernel=3, hidden=(5,), batch_norm=False, dropout=0.0)
 
 
-def float64_cnn(seed: int = 4, section: CNNParams = SMALL) -> numpy_nn.Sequential:
+def float64_cnn(seed: int = 4, section: CNNParams = SMALL) -> nn.Sequential:
     """`section`'s CNN in float64: He-normal weights, biases drawn away from 0 (so that every gradient has something
     to say), batch normalisation's statistics as they start."""
     rng = np.random.default_rng(seed)

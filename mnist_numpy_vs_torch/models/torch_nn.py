@@ -1,6 +1,6 @@
 """The torch twin of every network, written the conventional way: an nn.Sequential of torch.nn's own layers, built
 from the same list of layers as the NumPy network (models/spec.py), holding the same state_dict; evaluation; and
-saving and loading in models/saving.py's format, read with weights_only=True."""
+saving and loading in models/model_file.py's format, read with weights_only=True."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from torch import nn
 
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.errors import ModelFileError
-from mnist_numpy_vs_torch.models import dropout, saving
+from mnist_numpy_vs_torch.models import model_file
 from mnist_numpy_vs_torch.models.spec import Spec
+from mnist_numpy_vs_torch.twins import check_state, missing_generator, scaled_mask
 
 # What a missing, truncated or foreign file raises somewhere between reading it and loading its state.
 LOAD_ERRORS = (
@@ -35,7 +36,7 @@ LOAD_ERRORS = (
 
 
 class Dropout(nn.Dropout):
-    """nn.Dropout applying the masks models/dropout.py draws from the layer's seeded stream, so that it drops the
+    """nn.Dropout applying the masks twins.py draws from the layer's seeded stream, so that it drops the
     units its NumPy twin drops, step by step (torch's own generator would draw other masks, and the comparison would
     no longer be paired). As nn.Dropout: y = x m in training, m = 1 / (1 - p) or 0; y = x in evaluation."""
 
@@ -47,9 +48,9 @@ class Dropout(nn.Dropout):
         if not self.training:
             return x
         if self.generator is None:
-            raise dropout.missing_generator()
+            raise missing_generator()
         dtype = torch.empty(0, dtype=x.dtype).numpy().dtype
-        return x * torch.from_numpy(dropout.scaled_mask(self.generator, tuple(x.shape), self.p, dtype)).to(x.device)
+        return x * torch.from_numpy(scaled_mask(self.generator, tuple(x.shape), self.p, dtype)).to(x.device)
 
 
 LAYERS = {"Dropout": Dropout}  # where a layer is not torch.nn's own
@@ -66,7 +67,7 @@ def build(spec: Spec, state: dict[str, np.ndarray] | None = None) -> nn.Sequenti
 
 def load_arrays(model: nn.Module, state: dict[str, np.ndarray]) -> nn.Module:
     """The model holding exactly these values, in their dtype (float64 for the parity checks)."""
-    saving.check_state(model.state_dict(), state)
+    check_state(model.state_dict(), state)
     model.to(torch.from_numpy(np.zeros(0, next(iter(state.values())).dtype)).dtype)
     model.load_state_dict({name: torch.from_numpy(np.ascontiguousarray(value)) for name, value in state.items()})
     return model
@@ -95,17 +96,17 @@ def save(model: nn.Module, path: str | Path) -> None:
     """The model's layer list and state_dict (on the CPU) in one .pt file, written atomically."""
     state = {name: tensor.detach().cpu() for name, tensor in model.state_dict().items()}
     with atomic_write(path) as handle:
-        torch.save({saving.SPEC_KEY: saving.spec_json(model.spec), "state_dict": state}, handle)
+        torch.save({model_file.SPEC_KEY: model_file.spec_json(model.spec), "state_dict": state}, handle)
 
 
 def load(path: str | Path) -> nn.Sequential:
     """A model saved by `save`, read with weights_only=True; any fault is a ModelFileError naming the file."""
     try:
         saved = torch.load(io.BytesIO(Path(path).read_bytes()), map_location="cpu", weights_only=True)
-        if not isinstance(saved, dict) or saving.SPEC_KEY not in saved:
-            raise ModelFileError(saving.without_spec(path, saved if isinstance(saved, dict) else []))
-        spec = saving.spec_from_json(path, saved[saving.SPEC_KEY])
+        if not isinstance(saved, dict) or model_file.SPEC_KEY not in saved:
+            raise ModelFileError(model_file.without_spec(path, saved if isinstance(saved, dict) else []))
+        spec = model_file.spec_from_json(path, saved[model_file.SPEC_KEY])
         state = {name: tensor.numpy() for name, tensor in saved["state_dict"].items()}
     except LOAD_ERRORS as error:
-        raise ModelFileError(saving.unreadable(path, "torch", error)) from error
-    return saving.built(path, lambda: build(spec, state))
+        raise ModelFileError(model_file.unreadable(path, "torch", error)) from error
+    return model_file.built(path, lambda: build(spec, state))

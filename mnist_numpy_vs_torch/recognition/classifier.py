@@ -14,9 +14,9 @@ from threadpoolctl import threadpool_limits
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.architectures import DEFAULT, answering_order
-from mnist_numpy_vs_torch.models.loading import Predict, load_predictor
-from mnist_numpy_vs_torch.models.numpy_nn import softmax
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, model_dir, trained_seeds
+from mnist_numpy_vs_torch.models.folders import FRAMEWORKS, model_dir, trained_seeds
+from mnist_numpy_vs_torch.models.predictor import Predict, load_predictor
+from mnist_numpy_vs_torch.nn.loss import softmax
 
 
 def default_seed(models_dir: Path, architectures: tuple[str, ...], frameworks: tuple[str, ...]) -> int:

@@ -20,7 +20,7 @@ from PIL import Image
 from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS
+from mnist_numpy_vs_torch.models.folders import FRAMEWORKS
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
 from mnist_numpy_vs_torch.recognition.picture import load_digit
 

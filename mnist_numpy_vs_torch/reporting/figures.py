@@ -14,7 +14,7 @@ import numpy as np
 from mnist_numpy_vs_torch.atomic import atomic_write
 from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
-from mnist_numpy_vs_torch.models.saved import LABELS, model_path
+from mnist_numpy_vs_torch.models.folders import LABELS, model_path
 from mnist_numpy_vs_torch.training.log import EpochRecord
 
 COLOURS = {"numpy": "tab:blue", "torch": "tab:orange"}

@@ -37,7 +37,7 @@ def epoch_shifts(num_samples: int, seed: int, epoch: int, max_shift: int) -> np.
 def seed_masks(layers: Iterable, seed: int) -> None:
     """Give each Dropout of a network (NumPy's or torch's: any layer with a `generator` attribute) its stream for
     `seed`: seeds.py's "dropout" stream with the layer's index as a further word, so that a new Dropout layer moves
-    no other layer's masks, and nothing else of the run. models/dropout.py turns its draws into masks."""
+    no other layer's masks, and nothing else of the run. twins.py turns its draws into masks."""
     for index, layer in enumerate(layers):
         if hasattr(layer, "generator"):
             layer.generator = seeds.generator(seed, "dropout", index)

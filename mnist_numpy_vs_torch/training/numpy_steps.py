@@ -2,10 +2,10 @@
 and a whole seed's run through the shared epoch loop.
 
 `trainer(network, recipe, shards, threads)` is the one way to make the steps, for the stage, the benchmark and the
-tests alike: the network is a models/numpy_nn.py Sequential, the loss its CrossEntropyLoss, the optimiser the
-recipe's (models/numpy_optim.py). With shards > 1 the network's convolutional part runs as a DataParallel of that
-many shards on up to `threads` threads, each with its share of the BLAS's threads (numpy_nn.data_parallel). This
-module knows nothing else of the network.
+tests alike: the network an nn.Sequential (models/numpy_nn.py builds it), the loss nn.CrossEntropyLoss, the
+optimiser the recipe's (models/numpy_optim.py). With shards > 1 the network's convolutional part runs as a
+DataParallel of that many shards on up to `threads` threads, each with its share of the BLAS's threads
+(nn.parallel.data_parallel). This module knows nothing else of the network.
 """
 
 from __future__ import annotations
@@ -15,10 +15,12 @@ import contextlib
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.data.dataset import Inputs
 from mnist_numpy_vs_torch.models import numpy_nn, numpy_optim
 from mnist_numpy_vs_torch.models.initial import initial_state
 from mnist_numpy_vs_torch.models.spec import Architecture
+from mnist_numpy_vs_torch.nn.parallel import data_parallel
 from mnist_numpy_vs_torch.params import Recipe
 from mnist_numpy_vs_torch.training import batches, loop
 from mnist_numpy_vs_torch.training.batches import batch_bounds
@@ -30,15 +32,15 @@ class NumpySteps:
 
     def __init__(
         self,
-        network: numpy_nn.Sequential,
+        network: nn.Sequential,
         optimizer: numpy_optim.SGD | numpy_optim.Adam,
         shards: int = 1,
         threads: int = 1,
     ) -> None:
-        self.network, self.optimizer = numpy_nn.data_parallel(network, shards, threads), optimizer
+        self.network, self.optimizer = data_parallel(network, shards, threads), optimizer
         # Sharded, the threads share the cores: each shard's BLAS products get threads // shards of them.
         self.blas_threads = max(1, threads // shards) if self.network is not network else None
-        self.loss = numpy_nn.CrossEntropyLoss()
+        self.loss = nn.CrossEntropyLoss()
         self.gradients = network.gradients()
         self.x: np.ndarray | None = None
 
@@ -74,13 +76,13 @@ class NumpySteps:
         return losses
 
 
-def trainer(network: numpy_nn.Sequential, recipe: Recipe, shards: int = 1, threads: int = 1) -> NumpySteps:
+def trainer(network: nn.Sequential, recipe: Recipe, shards: int = 1, threads: int = 1) -> NumpySteps:
     """The steps of `recipe`'s optimiser (its momentum, betas, decay) on `network`, its convolutional part split
     into `shards` run on up to `threads` threads."""
     return NumpySteps(network, numpy_optim.optimizer(*network.parameters(), recipe), shards, threads)
 
 
-def network(architecture: Architecture, section: Recipe, seed: int) -> numpy_nn.Sequential:
+def network(architecture: Architecture, section: Recipe, seed: int) -> nn.Sequential:
     """The architecture's network of `seed`, from the initial weights both frameworks share, its Dropout layers
     drawing the masks both share."""
     spec = architecture.spec(section)
@@ -98,7 +100,7 @@ def train_seed(
     seed: int,
     shards: int = 1,
     threads: int = 1,
-) -> tuple[numpy_nn.Sequential, list[EpochRecord]]:
+) -> tuple[nn.Sequential, list[EpochRecord]]:
     """Train the architecture's network of `seed` for the recipe's epochs (its convolutional part in `shards` on up
     to `threads` threads); return it and its per-epoch log."""
     model = network(architecture, section, seed)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.clones import Clone
 from tests.imports import code_deps, files_run_by, module_file, modules_imported, pipeline_stages
-from tests.project import ROOT, STAGES
+from tests.project import ROOT, STAGES, TRAINING_STAGES
 
 LIBRARY = ROOT / "mnist_numpy_vs_torch"
 
@@ -39,9 +39,18 @@ def test_every_library_module_is_run_by_a_stage_or_a_command() -> None:
 
 def test_no_library_module_imports_itself_through_others() -> None:
     """A cycle (a imports b, b imports a, at any depth, function-level imports included) would make the modules one
-    unit that only the interpreter's import order holds together."""
+    unit that only the interpreter's import order holds together. A module's own packages run before it whatever it
+    imports, so the arrow to their __init__ is not one of its imports (a package re-exports its modules' names)."""
+
+    def own_package(path: Path, found: Path) -> bool:
+        return found.name == "__init__.py" and found.parent in path.parents
+
     graph = {
-        path: {found for name in modules_imported(ROOT, path) if (found := module_file(ROOT, name)) and found != path}
+        path: {
+            found
+            for name in modules_imported(ROOT, path)
+            if (found := module_file(ROOT, name)) and found != path and not own_package(path, found)
+        }
         for path in LIBRARY.rglob("*.py")
     }
     cycles = set()
@@ -55,9 +64,31 @@ def test_no_library_module_imports_itself_through_others() -> None:
             if node not in seen:
                 seen.add(node)
                 todo += graph.get(node, ())
-    packages = {path for path in graph if path.name == "__init__.py"}  # a docstring at most: importing one runs nothing
     assert sorted(cycles) == []
-    assert all(isinstance(node, ast.Expr) for path in packages for node in ast.parse(path.read_text()).body)
+
+
+def only_names_its_modules(init: Path) -> bool:
+    """A package's __init__ holds a docstring, imports from its own modules and their list in __all__ (as torch.nn's
+    re-exports its layers): importing it runs nothing but those modules."""
+    package = ".".join(init.parent.relative_to(ROOT).parts)
+
+    def harmless(node: ast.stmt) -> bool:
+        if isinstance(node, ast.ImportFrom):
+            return (node.module or "").startswith(f"{package}.")
+        if isinstance(node, ast.Assign):
+            return [target.id for target in node.targets if isinstance(target, ast.Name)] == ["__all__"]
+        return isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant)
+
+    return all(harmless(node) for node in ast.parse(init.read_text()).body)
+
+
+def test_a_package_runs_nothing_but_the_modules_it_names() -> None:
+    computing = [init for init in LIBRARY.rglob("__init__.py") if not only_names_its_modules(init)]
+    assert [str(init.relative_to(ROOT)) for init in computing] == []
+
+
+def test_a_package_that_computes_something_is_caught() -> None:
+    assert not only_names_its_modules(ROOT / "tests" / "mutants.py")
 
 
 def test_nothing_outside_stages_imports_a_stage_script() -> None:
@@ -84,16 +115,15 @@ def test_one_framework_never_loads_the_other_and_evaluate_not_the_schedule() -> 
     numpy_model = files_run_by(ROOT, module_file(ROOT, "mnist_numpy_vs_torch.training.numpy_steps"))
     assert not {p for p in torch_model if "numpy" in p.name} and not {p for p in numpy_model if "torch" in p.name}
     assert models / "spec.py" in torch_model and models / "spec.py" in numpy_model  # the layer lists both build
-    for name, stage in STAGES.items():  # a training stage reads its own architecture's module, no other's
-        if name.startswith("train@"):
-            architecture = name.removeprefix("train@").split("-")[0]
-            modules = {Path(f).name for f in code_deps(ROOT, stage.cmd) if "/models/" in f}
-            assert f"{architecture}.py" in modules and not modules & {"mlp.py", "cnn.py"} - {f"{architecture}.py"}
+    for name in TRAINING_STAGES:  # a training stage reads its own architecture's module, no other's
+        framework, architecture = name.removeprefix("train_").split("@")
+        files = code_deps(ROOT, STAGES[name].cmd)
+        modules = {Path(f).name for f in files if "/models/" in f}
+        assert f"{architecture}.py" in modules and not modules & {"mlp.py", "cnn.py"} - {f"{architecture}.py"}
+        other = "torch" if framework == "numpy" else "numpy"
+        assert not [f for f in files if other in Path(f).name], name
+        assert framework == "numpy" or not [f for f in files if "/nn/" in f], f"{name} runs the NumPy layers"
     assert "mnist_numpy_vs_torch/training/schedule.py" not in code_deps(ROOT, STAGES["evaluate"].cmd)
-    for name, stage in STAGES.items():
-        if name.startswith("train@"):
-            other = "torch" if name.endswith("-numpy") else "numpy"
-            assert not [f for f in code_deps(ROOT, stage.cmd) if other in Path(f).name], name
 
 
 @pytest.mark.slow

@@ -8,8 +8,11 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mnist_numpy_vs_torch.models import cnn, numpy_nn
+from mnist_numpy_vs_torch import nn
+from mnist_numpy_vs_torch.models import cnn
 from mnist_numpy_vs_torch.models.spec import parameter_count
+from mnist_numpy_vs_torch.nn import conv, pooling
+from mnist_numpy_vs_torch.nn.loss import cross_entropy
 from tests.gradcheck import FAIL, PASS, HeldStill, network_errors
 from tests.mutants import route_to_top_left, shifted_windows
 from tests.networks import SMALL, float64_cnn
@@ -32,7 +35,7 @@ def test_with_batch_normalisation_and_dropout_every_gradient_matches_central_dif
     section = dataclasses.replace(SMALL, batch_norm=True, dropout=0.3)
     network = float64_cnn(section=section)
     for layer in network:
-        if isinstance(layer, numpy_nn.Dropout):
+        if isinstance(layer, nn.Dropout):
             layer.generator = HeldStill(seed=9)
     before = tuple(f"{i}.bias" for i, layer in enumerate(network.layers[:-1]) if "BatchNorm" in repr(network[i + 1]))
     errors = network_errors(network, *batch(n=6), zero=before)
@@ -41,20 +44,22 @@ def test_with_batch_normalisation_and_dropout_every_gradient_matches_central_dif
 
 def test_the_loss_a_step_reports_is_the_mean_cross_entropy_of_the_logits() -> None:
     network, (x, y) = float64_cnn(), batch()
-    reported = numpy_nn.CrossEntropyLoss().forward(network.train().forward(x), y)
-    assert reported == pytest.approx(numpy_nn.cross_entropy(network.eval().forward(x), y).mean(), rel=1e-12)
+    reported = nn.CrossEntropyLoss().forward(network.train().forward(x), y)
+    assert reported == pytest.approx(cross_entropy(network.eval().forward(x), y).mean(), rel=1e-12)
 
 
-@pytest.mark.parametrize("function, mutant", [("pool_backward", route_to_top_left), ("col2im", shifted_windows)])
-def test_a_mutant_fails_the_gradient_check(monkeypatch: pytest.MonkeyPatch, function: str, mutant) -> None:
-    monkeypatch.setattr(numpy_nn, function, mutant)
+@pytest.mark.parametrize(
+    "module, function, mutant", [(pooling, "max_pool_backward", route_to_top_left), (conv, "col2im", shifted_windows)]
+)
+def test_a_mutant_fails_the_gradient_check(monkeypatch: pytest.MonkeyPatch, module, function: str, mutant) -> None:
+    monkeypatch.setattr(module, function, mutant)
     errors = network_errors(float64_cnn(), *batch())
     assert errors["1.weight"] > FAIL, errors  # the first convolution's kernels, which every later route feeds
 
 
 def test_evaluation_in_chunks_gives_the_logits_of_one_pass() -> None:
     network, rng = float64_cnn(), np.random.default_rng(5)
-    x = rng.normal(size=(numpy_nn.INFERENCE_CHUNK + 3, 784))
+    x = rng.normal(size=(conv.INFERENCE_CHUNK + 3, 784))
     chunked = network.eval().forward(x)
     whole = network.train().forward(x)
     # float64: the two passes may sum in other BLAS blocks, each off by ~1e-16 of ~400 terms of size ~1

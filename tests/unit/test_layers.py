@@ -8,14 +8,15 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
-from torch import nn
+import torch
 
-from mnist_numpy_vs_torch.models import numpy_nn
+from mnist_numpy_vs_torch import nn
+from mnist_numpy_vs_torch.nn import batchnorm, conv, pooling
 from tests.gradcheck import FAIL, PASS, HeldStill, layer_errors, numeric_gradient, relative_error
 from tests.mutants import route_to_top_left, shifted_windows, through_the_statistics_forgotten
 
 
-def with_parameters(layer: numpy_nn.Module, seed: int) -> numpy_nn.Module:
+def with_parameters(layer: nn.Module, seed: int) -> nn.Module:
     """The layer with random float64 weights and (non-zero) biases, so that every gradient has something to say."""
     rng = np.random.default_rng(seed)
     (_, weight, _), (_, bias, _) = layer.named_parameters()
@@ -25,22 +26,22 @@ def with_parameters(layer: numpy_nn.Module, seed: int) -> numpy_nn.Module:
 
 # Each layer, a float64 input for it, and which of its gradients a mutant must spoil. Images are channels-last
 # (B, H, W, C); the pool's side is odd, so that the row and column it drops are checked too.
-CASES: dict[str, tuple[Callable[[], numpy_nn.Module], tuple[int, ...]]] = {
-    "Linear": (lambda: with_parameters(numpy_nn.Linear(5, 4), seed=1), (3, 5)),
-    "Conv2d": (lambda: with_parameters(numpy_nn.Conv2d(2, 3, 3), seed=2), (2, 6, 7, 2)),
-    "Conv2d, one input channel": (lambda: with_parameters(numpy_nn.Conv2d(1, 3, 3), seed=3), (2, 6, 7, 1)),
-    "ReLU": (numpy_nn.ReLU, (3, 7)),
-    "ReLU(inplace=True)": (lambda: numpy_nn.ReLU(inplace=True), (3, 7)),
-    "MaxPool2d": (lambda: numpy_nn.MaxPool2d(2), (2, 5, 5, 3)),
-    "BatchNorm1d": (lambda: with_parameters(numpy_nn.BatchNorm1d(4), seed=5), (6, 4)),
-    "BatchNorm2d": (lambda: with_parameters(numpy_nn.BatchNorm2d(3), seed=6), (2, 4, 5, 3)),
-    "Dropout": (lambda: held_still(numpy_nn.Dropout(0.4)), (5, 7)),
-    "Flatten": (numpy_nn.Flatten, (2, 3, 4, 2)),
-    "Unflatten": (lambda: numpy_nn.Unflatten(1, (2, 3, 4)), (2, 24)),
+CASES: dict[str, tuple[Callable[[], nn.Module], tuple[int, ...]]] = {
+    "Linear": (lambda: with_parameters(nn.Linear(5, 4), seed=1), (3, 5)),
+    "Conv2d": (lambda: with_parameters(nn.Conv2d(2, 3, 3), seed=2), (2, 6, 7, 2)),
+    "Conv2d, one input channel": (lambda: with_parameters(nn.Conv2d(1, 3, 3), seed=3), (2, 6, 7, 1)),
+    "ReLU": (nn.ReLU, (3, 7)),
+    "ReLU(inplace=True)": (lambda: nn.ReLU(inplace=True), (3, 7)),
+    "MaxPool2d": (lambda: nn.MaxPool2d(2), (2, 5, 5, 3)),
+    "BatchNorm1d": (lambda: with_parameters(nn.BatchNorm1d(4), seed=5), (6, 4)),
+    "BatchNorm2d": (lambda: with_parameters(nn.BatchNorm2d(3), seed=6), (2, 4, 5, 3)),
+    "Dropout": (lambda: held_still(nn.Dropout(0.4)), (5, 7)),
+    "Flatten": (nn.Flatten, (2, 3, 4, 2)),
+    "Unflatten": (lambda: nn.Unflatten(1, (2, 3, 4)), (2, 24)),
 }
 
 
-def held_still(layer: numpy_nn.Dropout) -> numpy_nn.Dropout:
+def held_still(layer: nn.Dropout) -> nn.Dropout:
     layer.generator = HeldStill(seed=8)
     return layer
 
@@ -61,7 +62,7 @@ def test_every_gradient_of_a_layer_alone_matches_central_differences(name: str) 
 def test_the_loss_gradient_matches_central_differences() -> None:
     rng = np.random.default_rng(3)
     logits, labels = rng.normal(size=(4, 10)), rng.integers(0, 10, 4)
-    loss = numpy_nn.CrossEntropyLoss()
+    loss = nn.CrossEntropyLoss()
     loss.forward(logits, labels)
     analytic = loss.backward().copy()
     numeric = numeric_gradient(lambda: loss.forward(logits, labels), logits)
@@ -93,20 +94,20 @@ def unflatten_back_without_transpose(self, grad):
     return grad.reshape(len(grad), -1)  # channels-last gradient flattened as if it were (C, H, W)
 
 
-# For each layer: what is replaced (in numpy_nn, or a method of the layer's class), by what, and which gradient
+# For each layer: what is replaced (a function of its module, or a method of its class), by what, and which gradient
 # the gradient check then finds wrong.
 MUTANTS = {
-    "Linear": ((numpy_nn.Linear, "backward"), bias_gradient_averaged(numpy_nn.Linear.backward), "bias"),
-    "Conv2d": ((numpy_nn, "col2im"), shifted_windows, "input"),
-    "Conv2d, one input channel": ((numpy_nn, "col2im"), shifted_windows, "input"),
-    "ReLU": ((numpy_nn.ReLU, "backward"), relu_mask_inverted, "input"),
-    "ReLU(inplace=True)": ((numpy_nn.ReLU, "backward"), relu_mask_inverted, "input"),
-    "MaxPool2d": ((numpy_nn, "pool_backward"), route_to_top_left, "input"),
-    "BatchNorm1d": ((numpy_nn._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
-    "BatchNorm2d": ((numpy_nn._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
-    "Dropout": ((numpy_nn.Dropout, "backward"), dropout_back_without_rescaling, "input"),
-    "Flatten": ((numpy_nn.Flatten, "backward"), flatten_back_without_transpose, "input"),
-    "Unflatten": ((numpy_nn.Unflatten, "backward"), unflatten_back_without_transpose, "input"),
+    "Linear": ((nn.Linear, "backward"), bias_gradient_averaged(nn.Linear.backward), "bias"),
+    "Conv2d": ((conv, "col2im"), shifted_windows, "input"),
+    "Conv2d, one input channel": ((conv, "col2im"), shifted_windows, "input"),
+    "ReLU": ((nn.ReLU, "backward"), relu_mask_inverted, "input"),
+    "ReLU(inplace=True)": ((nn.ReLU, "backward"), relu_mask_inverted, "input"),
+    "MaxPool2d": ((pooling, "max_pool_backward"), route_to_top_left, "input"),
+    "BatchNorm1d": ((batchnorm._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
+    "BatchNorm2d": ((batchnorm._BatchNorm, "backward"), through_the_statistics_forgotten, "input"),
+    "Dropout": ((nn.Dropout, "backward"), dropout_back_without_rescaling, "input"),
+    "Flatten": ((nn.Flatten, "backward"), flatten_back_without_transpose, "input"),
+    "Unflatten": ((nn.Unflatten, "backward"), unflatten_back_without_transpose, "input"),
 }
 
 
@@ -118,18 +119,18 @@ def test_a_mutant_of_each_layer_fails_the_gradient_check(monkeypatch: pytest.Mon
 
 
 def test_a_loss_that_forgets_the_batch_size_fails_the_gradient_check(monkeypatch: pytest.MonkeyPatch) -> None:
-    original = numpy_nn.CrossEntropyLoss.backward
-    monkeypatch.setattr(numpy_nn.CrossEntropyLoss, "backward", lambda self, g=None: original(self) * len(self.labels))
+    original = nn.CrossEntropyLoss.backward
+    monkeypatch.setattr(nn.CrossEntropyLoss, "backward", lambda self, g=None: original(self) * len(self.labels))
     rng = np.random.default_rng(3)
     logits, labels = rng.normal(size=(4, 10)), rng.integers(0, 10, 4)
-    loss = numpy_nn.CrossEntropyLoss()
+    loss = nn.CrossEntropyLoss()
     loss.forward(logits, labels)
     analytic = loss.backward().copy()
     assert relative_error(analytic, numeric_gradient(lambda: loss.forward(logits, labels), logits)) > FAIL
 
 
 def test_pooling_ties_go_to_the_first_position_as_torch_routes_them() -> None:
-    pool = numpy_nn.MaxPool2d(2)
+    pool = nn.MaxPool2d(2)
     pool.forward(np.array([[[[1.0], [1.0]], [[0.5], [1.0]]]]))  # one 2x2 window, three equal maxima
     dr = pool.backward(np.array([[[[7.0]]]]))
     assert dr[0, :, :, 0].tolist() == [[7.0, 0.0], [0.0, 0.0]]
@@ -138,16 +139,16 @@ def test_pooling_ties_go_to_the_first_position_as_torch_routes_them() -> None:
 @pytest.mark.parametrize(
     ("numpy_layer", "torch_layer"),
     [
-        (numpy_nn.Linear(512, 10), nn.Linear(512, 10)),
-        (numpy_nn.Conv2d(16, 32, 5), nn.Conv2d(16, 32, 5)),
-        (numpy_nn.ReLU(), nn.ReLU()),
-        (numpy_nn.ReLU(inplace=True), nn.ReLU(inplace=True)),
-        (numpy_nn.MaxPool2d(2), nn.MaxPool2d(2)),
-        (numpy_nn.BatchNorm1d(32), nn.BatchNorm1d(32)),
-        (numpy_nn.BatchNorm2d(16), nn.BatchNorm2d(16)),
-        (numpy_nn.Dropout(0.25), nn.Dropout(0.25)),
-        (numpy_nn.Flatten(), nn.Flatten()),
-        (numpy_nn.Unflatten(1, (1, 28, 28)), nn.Unflatten(1, (1, 28, 28))),
+        (nn.Linear(512, 10), torch.nn.Linear(512, 10)),
+        (nn.Conv2d(16, 32, 5), torch.nn.Conv2d(16, 32, 5)),
+        (nn.ReLU(), torch.nn.ReLU()),
+        (nn.ReLU(inplace=True), torch.nn.ReLU(inplace=True)),
+        (nn.MaxPool2d(2), torch.nn.MaxPool2d(2)),
+        (nn.BatchNorm1d(32), torch.nn.BatchNorm1d(32)),
+        (nn.BatchNorm2d(16), torch.nn.BatchNorm2d(16)),
+        (nn.Dropout(0.25), torch.nn.Dropout(0.25)),
+        (nn.Flatten(), torch.nn.Flatten()),
+        (nn.Unflatten(1, (1, 28, 28)), torch.nn.Unflatten(1, (1, 28, 28))),
     ],
 )
 def test_each_layer_prints_as_its_torch_twin_and_lays_out_its_weights_alike(numpy_layer, torch_layer) -> None:

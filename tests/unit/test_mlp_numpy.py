@@ -9,9 +9,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import TrainingDiverged
 from mnist_numpy_vs_torch.models import mlp, numpy_nn
+from mnist_numpy_vs_torch.nn.loss import cross_entropy, softmax
 from mnist_numpy_vs_torch.params import MLPParams
 from mnist_numpy_vs_torch.training import batches, loop, numpy_steps
 from tests.gradcheck import PASS, network_errors
@@ -22,7 +24,7 @@ def recipe(**changes: object) -> MLPParams:
     return dataclasses.replace(PARAMS.mlp, **changes)
 
 
-def float64_network(hidden: tuple[int, ...], input_size: int, seed: int = 0) -> numpy_nn.Sequential:
+def float64_network(hidden: tuple[int, ...], input_size: int, seed: int = 0) -> nn.Sequential:
     """The MLP's layers, on inputs small enough to differentiate numerically, with random float64 weights."""
     spec = [("Linear", input_size, *mlp.spec(recipe(hidden=hidden))[0][2:]), *mlp.spec(recipe(hidden=hidden))[1:]]
     network = numpy_nn.build(spec)
@@ -41,17 +43,17 @@ def test_loss_is_returned_as_computed_not_rescaled() -> None:
     rng = np.random.default_rng(2)
     network = float64_network((8,), input_size=6)
     x, y = rng.normal(size=(5, 6)), rng.integers(0, 10, 5)
-    reported = numpy_nn.CrossEntropyLoss().forward(network.train().forward(x), y)
-    assert reported == pytest.approx(float(numpy_nn.cross_entropy(network.eval().forward(x), y).mean()), rel=1e-12)
+    reported = nn.CrossEntropyLoss().forward(network.train().forward(x), y)
+    assert reported == pytest.approx(float(cross_entropy(network.eval().forward(x), y).mean()), rel=1e-12)
 
 
 def test_cross_entropy_is_stable_for_huge_logits() -> None:
     logits = np.array([[1000.0, 0.0, -1000.0], [0.0, 0.0, 0.0]])
-    assert numpy_nn.cross_entropy(logits, np.array([0, 2])) == pytest.approx([0.0, math.log(3)])
+    assert cross_entropy(logits, np.array([0, 2])) == pytest.approx([0.0, math.log(3)])
 
 
 def test_softmax_rows_are_probabilities_even_for_huge_logits() -> None:
-    probabilities = numpy_nn.softmax(np.array([[1000.0, 0.0, -1000.0], [1.0, 1.0, 1.0]]))
+    probabilities = softmax(np.array([[1000.0, 0.0, -1000.0], [1.0, 1.0, 1.0]]))
     assert probabilities == pytest.approx(np.array([[1.0, 0.0, 0.0], [1 / 3, 1 / 3, 1 / 3]]))
 
 
@@ -59,11 +61,11 @@ def test_fresh_network_on_a_balanced_batch_starts_near_ln10(prepared_dir: Path) 
     data = dataset.load_inputs(prepared_dir, "train")
     balanced = np.concatenate([np.flatnonzero(data.y == k)[:50] for k in range(10)])
     network = numpy_steps.network(mlp.ARCHITECTURE, PARAMS.mlp, seed=0).eval()
-    loss = float(numpy_nn.cross_entropy(network.forward(data.x[balanced]), data.y[balanced]).mean())
+    loss = float(cross_entropy(network.forward(data.x[balanced]), data.y[balanced]).mean())
     assert abs(loss - math.log(10)) < 0.05
 
 
-def short_run(data: dataset.Inputs, seed: int, steps: int = 300, batch_size: int = 64) -> numpy_nn.Sequential:
+def short_run(data: dataset.Inputs, seed: int, steps: int = 300, batch_size: int = 64) -> nn.Sequential:
     """`steps` steps of the training stage's trainer, at a constant 0.05, of a 784-128-10 MLP."""
     section = recipe(hidden=(128,), batch_size=batch_size)
     network = numpy_steps.network(mlp.ARCHITECTURE, section, seed)

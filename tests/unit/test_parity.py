@@ -11,11 +11,14 @@ import pytest
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import TrainingDiverged
 from mnist_numpy_vs_torch.models import numpy_nn, numpy_optim, torch_nn
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
 from mnist_numpy_vs_torch.models.initial import initial_state
+from mnist_numpy_vs_torch.nn import batchnorm, conv
+from mnist_numpy_vs_torch.nn.loss import softmax
 from mnist_numpy_vs_torch.params import Recipe, recipes
 from mnist_numpy_vs_torch.training import batches, loop, numpy_steps, torch_steps
 from tests import mutants
@@ -68,7 +71,7 @@ def fifty_steps_both_ways(
 
 def fifty_numpy_steps(
     architecture: str, x: np.ndarray, y: np.ndarray, lrs: np.ndarray, recipe: Recipe, shards: int = 1
-) -> tuple[np.ndarray, numpy_nn.Sequential, dict[str, np.ndarray]]:
+) -> tuple[np.ndarray, nn.Sequential, dict[str, np.ndarray]]:
     """The NumPy half of fifty_steps_both_ways, in x's dtype: its losses, its model and the initial state both
     start from."""
     state = start(architecture, x.dtype, recipe)
@@ -80,7 +83,7 @@ def fifty_numpy_steps(
     return losses, numpy_model, state
 
 
-def largest_parameter_difference(numpy_model: numpy_nn.Sequential, torch_model: torch.nn.Sequential) -> float:
+def largest_parameter_difference(numpy_model: nn.Sequential, torch_model: torch.nn.Sequential) -> float:
     numpy_state, torch_state = numpy_model.state_dict(), torch_nn.state_arrays(torch_model)
     assert list(numpy_state) == list(torch_state)
     assert all(numpy_state[name].shape == torch_state[name].shape for name in numpy_state)
@@ -94,7 +97,7 @@ def test_fifty_steps_at_the_default_learning_rate_agree_in_float64(
 ) -> None:
     """The proof that both compute the same thing: the default schedule, momentum and weight decay, in float64,
     where rounding is too small to matter, with the NumPy convolutions in one pass and split as the stage splits
-    them (numpy_nn.DataParallel). Measured here: losses and weights agree to about 1e-15."""
+    them (DataParallel). Measured here: losses and weights agree to about 1e-15."""
     data = dataset.load_inputs(prepared_dir, "train")
     lrs = loop.run_learning_rates(RECIPES[architecture], len(data))[0, :50]
     numpy_losses, torch_losses, numpy_model, torch_model, _ = fifty_steps_both_ways(
@@ -119,7 +122,7 @@ def first_sgd_step_error_bound(
 ) -> dict[str, np.ndarray]:
     """For each weight and bias of the MLP (by state_dict name), how far its first float32 SGD step from `state`
     (float32 numbers) on the batch (x, y) can land from the exact step, to first order in U, by the MLP's equations
-    (numpy_nn.Linear's, with W1 = the first layer's weight^T, (in, out)), each operation's rounding error carried
+    (nn.Linear's, with W1 = the first layer's weight^T, (in, out)), each operation's rounding error carried
     through with absolute values (E_ is the bound on an array's error):
 
         z1 = x W1 + b1           E_z1 = gamma(785) (|x| |W1| + |b1|)
@@ -142,7 +145,7 @@ def first_sgd_step_error_bound(
     h = np.maximum(z1, 0)
     z2 = h @ w2 + b2
     e_z2 = gamma(w2.shape[0] + 1) * (h @ np.abs(w2) + np.abs(b2)) + e_z1 @ np.abs(w2)
-    p = numpy_nn.softmax(z2)
+    p = softmax(z2)
     e_p = p * (2 * e_z2.max(axis=1, keepdims=True) + 14 * U)
     residual = p - np.eye(p.shape[1])[y]
     d2, e_d2 = residual / batch, (e_p + U * np.abs(residual)) / batch
@@ -249,7 +252,7 @@ def first_gradients(architecture: str, recipe: Recipe, x: np.ndarray, y: np.ndar
     network = numpy_nn.build(ARCHITECTURES[architecture].spec(recipe), start(architecture, np.float64, recipe))
     batches.seed_masks(network, seed=0)
     first = batches.epoch_order(len(y), seed=0, epoch=0)[: recipe.batch_size]
-    loss = numpy_nn.CrossEntropyLoss()
+    loss = nn.CrossEntropyLoss()
     loss.forward(network.forward(x[first].astype(np.float64)), y[first])
     network.backward(loss.backward())
     coupled = recipe.weight_decay if recipe.optimizer == "adam" else 0.0
@@ -346,8 +349,8 @@ def test_parity_fails_if_the_optimiser_differs(prepared_dir: Path) -> None:
 def test_parity_fails_for_a_numpy_cnn_with_flipped_kernels(prepared_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A convolution that flips its kernels (true convolution instead of torch's cross-correlation) is consistent
     with its own gradients, so only the comparison with the twin can catch it: and it does, at the first step."""
-    flipped = numpy_nn.kernel_matrix
-    monkeypatch.setattr(numpy_nn, "kernel_matrix", lambda kernel: flipped(kernel[:, :, ::-1, ::-1]))
+    flipped = conv.kernel_matrix
+    monkeypatch.setattr(conv, "kernel_matrix", lambda kernel: flipped(kernel[:, :, ::-1, ::-1]))
     data = dataset.load_inputs(prepared_dir, "train")
     numpy_losses, torch_losses, *_ = fifty_steps_both_ways("cnn", data, np.full(1, 0.01), np.float64)
     assert abs(numpy_losses[0] - torch_losses[0]) > 1e-6
@@ -358,7 +361,7 @@ def test_parity_fails_for_one_channel_windows_read_transposed(
 ) -> None:
     """The first convolution's windows copied out with rows and columns swapped: forward and backward agree with each
     other (it is a convolution with transposed kernels), so again only the twin catches it."""
-    monkeypatch.setattr(numpy_nn, "im2col_columns", windows_transposed)
+    monkeypatch.setattr(conv, "im2col_columns", windows_transposed)
     data = dataset.load_inputs(prepared_dir, "train")
     numpy_losses, torch_losses, *_ = fifty_steps_both_ways("cnn", data, np.full(1, 0.01), np.float64)
     assert abs(numpy_losses[0] - torch_losses[0]) > 1e-6
@@ -413,7 +416,7 @@ def normalised_float64_run(prepared_dir: Path, architecture: str, shards: int = 
     return run, evaluations(prepared_dir, run[2], run[3])
 
 
-def evaluations(prepared_dir: Path, numpy_model: numpy_nn.Sequential, torch_model: torch.nn.Sequential) -> tuple:
+def evaluations(prepared_dir: Path, numpy_model: nn.Sequential, torch_model: torch.nn.Sequential) -> tuple:
     val = dataset.load_inputs(prepared_dir, "val")
     x, y = val.x[:2000].astype(np.float64), val.y[:2000]
     torch_scores = torch_nn.evaluate(torch_model, torch.from_numpy(x), torch.from_numpy(y))
@@ -458,13 +461,13 @@ def test_the_first_float32_step_moves_the_running_statistics_within_the_bound_of
     _, float64, initial = fifty_numpy_steps("cnn", data.x.astype(np.float64), data.y, one_step, recipe)
     _, float32, _ = fifty_numpy_steps("cnn", data.x.astype(np.float32), data.y, one_step, recipe)
     first = batches.epoch_order(len(data.y), seed=0, epoch=0)[: recipe.batch_size]
-    conv = numpy_nn.Conv2d(1, 16, 5)
-    conv.set_parameters(initial["1.weight"], initial["1.bias"])
+    conv1 = nn.Conv2d(1, 16, 5)
+    conv1.set_parameters(initial["1.weight"], initial["1.bias"])
     images = data.x[first].astype(np.float32).astype(np.float64).reshape(-1, 28, 28, 1)
-    cols = numpy_nn.im2col(images, 5).reshape(-1, 25)
-    z = cols @ numpy_nn.kernel_matrix(conv.weight).T + conv.bias
+    cols = conv.im2col(images, 5).reshape(-1, 25)
+    z = cols @ conv.kernel_matrix(conv1.weight).T + conv1.bias
     m = len(z)
-    e_z = gamma(26) * (np.abs(cols) @ np.abs(numpy_nn.kernel_matrix(conv.weight)).T + np.abs(conv.bias))
+    e_z = gamma(26) * (np.abs(cols) @ np.abs(conv.kernel_matrix(conv1.weight)).T + np.abs(conv1.bias))
     mu = z.mean(axis=0)
     e_mu = e_z.mean(axis=0) + gamma(m) * np.abs(z).mean(axis=0)
     e = e_z + e_mu
@@ -483,15 +486,15 @@ def test_the_first_float32_step_moves_the_running_statistics_within_the_bound_of
 
 NORMALISATION_MUTANTS = {
     # name: (architecture, what is replaced, by what)
-    "running variance biased": ("cnn", (numpy_nn._BatchNorm, "track"), mutants.running_variance_biased),
+    "running variance biased": ("cnn", (batchnorm._BatchNorm, "track"), mutants.running_variance_biased),
     "normalised by the unbiased variance": (
         "cnn",
-        (numpy_nn._BatchNorm, "biased_variance"),
+        (batchnorm._BatchNorm, "biased_variance"),
         staticmethod(mutants.unbiased_variance),
     ),
-    "evaluated with the batch's statistics": ("cnn", (numpy_nn._BatchNorm, "normalised"), mutants.batch_statistics),
-    "dropout without rescaling": ("mlp", (numpy_nn.Dropout, "forward"), mutants.dropout_without_rescaling),
-    "dropout active in evaluation": ("mlp", (numpy_nn.Dropout, "forward"), mutants.dropout_in_evaluation),
+    "evaluated with the batch's statistics": ("cnn", (batchnorm._BatchNorm, "normalised"), mutants.batch_statistics),
+    "dropout without rescaling": ("mlp", (nn.Dropout, "forward"), mutants.dropout_without_rescaling),
+    "dropout active in evaluation": ("mlp", (nn.Dropout, "forward"), mutants.dropout_in_evaluation),
 }
 
 

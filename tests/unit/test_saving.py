@@ -1,4 +1,4 @@
-"""Every saved network, NumPy's or torch's, in one format (models/saving.py): its layer list and its state_dict,
+"""Every saved network, NumPy's or torch's, in one format (models/model_file.py): its layer list and its state_dict,
 read back without pickle; a damaged, foreign, mismatched or older file is one line naming the file."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 import torch
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.errors import ModelFileError
 from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
@@ -23,7 +24,7 @@ SAVERS["torch"] = (torch_steps.network, torch_nn.save, torch_nn.load, "pt", "tor
 
 
 def state_of(network: object) -> dict[str, np.ndarray]:
-    return network.state_dict() if isinstance(network, numpy_nn.Sequential) else torch_nn.state_arrays(network)
+    return network.state_dict() if isinstance(network, nn.Sequential) else torch_nn.state_arrays(network)
 
 
 @pytest.mark.parametrize("framework", list(SAVERS))

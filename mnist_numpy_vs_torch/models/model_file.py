@@ -3,7 +3,8 @@
 A model file holds the network's layer list (models/spec.py, as JSON under SPEC_KEY) and its state_dict, named and
 laid out as torch names and lays out nn.Sequential's ("1.weight": (out, in, k, k), ...): NumPy's in an .npz read
 with allow_pickle=False (models/numpy_nn.py), torch's in a .pt read with weights_only=True (models/torch_nn.py).
-Loading builds the listed layers and checks that the state fits them, name by name and shape by shape.
+Loading builds the listed layers and checks that the state fits them, name by name and shape by shape
+(twins.py's check_state).
 """
 
 from __future__ import annotations
@@ -33,16 +34,6 @@ def spec_from_json(path: str | Path, text: str) -> Spec:
     if not isinstance(layers, list) or not all(isinstance(layer, list) and layer for layer in layers):
         raise ModelFileError(f"{path}: its layer list is not a list of layers; {RERUN}")
     return [_tuples(layer) for layer in layers]
-
-
-def check_state(expected: dict[str, Any], got: dict[str, Any]) -> None:
-    """A ValueError saying which name or shape of `got` does not fit the network whose state is `expected`."""
-    missing, unexpected = [n for n in expected if n not in got], [n for n in got if n not in expected]
-    if missing or unexpected:
-        raise ValueError(f"state_dict has {unexpected or 'nothing more'}, lacks {missing or 'nothing'}")
-    for name, value in expected.items():
-        if tuple(got[name].shape) != tuple(value.shape):
-            raise ValueError(f"{name} is {tuple(got[name].shape)}, the layers need {tuple(value.shape)}")
 
 
 def without_spec(path: str | Path, names: Iterable[str]) -> str:

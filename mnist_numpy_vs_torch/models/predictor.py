@@ -1,5 +1,5 @@
 """A saved model of any architecture and framework as one function from standardised inputs to logits, in
-evaluation mode, loaded without pickle (models/saving.py's format: the file lists its own layers)."""
+evaluation mode, loaded without pickle (models/model_file.py's format: the file lists its own layers)."""
 
 from __future__ import annotations
 
@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from mnist_numpy_vs_torch import nn
 from mnist_numpy_vs_torch.errors import ModelFileError
 from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
-from mnist_numpy_vs_torch.models.saved import model_path
+from mnist_numpy_vs_torch.models.folders import model_path
 
 Predict = Callable[[np.ndarray], np.ndarray]  # (n, 784) float32 -> (n, 10) logits
 
 
-def numpy_predictor(network: numpy_nn.Sequential) -> Predict:
+def numpy_predictor(network: nn.Sequential) -> Predict:
     network.eval()
     return network.forward
 
