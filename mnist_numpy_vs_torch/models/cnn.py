@@ -21,9 +21,7 @@ from dataclasses import dataclass
 
 from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE, NUM_CLASSES
 from mnist_numpy_vs_torch.models.spec import Architecture, Spec
-from mnist_numpy_vs_torch.params import CNNParams
-
-POOL = 2
+from mnist_numpy_vs_torch.params import POOL, CNNParams, convolution_sides
 
 
 @dataclass(frozen=True)
@@ -34,10 +32,7 @@ class Shape:
 
     def sides(self) -> list[int]:
         """The image side entering each convolution, then the side after the last pool."""
-        sides = [IMAGE_SIDE]
-        for _ in self.channels:
-            sides.append((sides[-1] - self.kernel + 1) // POOL)
-        return sides
+        return [IMAGE_SIDE, *(conv.pooled for conv in convolution_sides(self.kernel, len(self.channels)))]
 
     def flat(self) -> int:
         """Features entering the dense layers."""

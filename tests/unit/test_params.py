@@ -114,7 +114,7 @@ def test_unreadable_yaml_names_the_file(tmp_path: Path) -> None:
 
 def test_a_training_stage_sees_its_own_architecture_and_framework_only(tmp_path: Path) -> None:
     write_params(tmp_path)
-    numpy_mlp = for_stage("train@mlp-numpy", tmp_path / "params.yaml")
+    numpy_mlp = for_stage("train_numpy@mlp", tmp_path / "params.yaml")
     assert numpy_mlp.mlp.lr == DEFAULTS["mlp"]["lr"] and numpy_mlp.mlp.seeds == DEFAULTS["mlp"]["seeds"]
-    with pytest.raises(ParamsError, match=r"^train_torch: stage train@mlp-numpy reads this section"):
+    with pytest.raises(ParamsError, match=r"^train_torch: stage train_numpy@mlp reads this section"):
         _ = numpy_mlp.train_torch
