@@ -17,25 +17,19 @@ Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
 from __future__ import annotations
 
 import argparse
-import itertools
-import json
 from pathlib import Path
 
 import numpy as np
 
 from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import atomic_write, write_json, write_text
-from mnist_numpy_vs_torch.comparison.scoring import (
-    between_architectures,
-    compare,
-    curve_rows,
-    error_rows,
-    score,
-    summary,
-)
+from mnist_numpy_vs_torch.comparison.scoring import curve_rows, error_rows, evaluate, summary
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, identify, log_path, run_path
-from mnist_numpy_vs_torch.training.log import read_log
+from mnist_numpy_vs_torch.models.folders import group_folders, read_runs
+from mnist_numpy_vs_torch.training.log import mean_curves
+
+LOSSES = {"train_loss": "training", "val_loss": "validation"}  # log column -> what the plot calls its data
+ACCURACIES = {"val_accuracy": "validation"}
 
 
 def main() -> None:
@@ -47,46 +41,22 @@ def main() -> None:
     args = parser.parse_args()
     stage = params.for_stage("evaluate")
     splits = {name: dataset.load_inputs(args.prepared_dir, name) for name in ("val", "test")}
-    directories: dict[str, dict[str, Path]] = {}
-    for directory in args.model_dirs:
-        architecture, framework = identify(directory)
-        directories.setdefault(architecture, {})[framework] = directory
+    folders = group_folders(args.model_dirs)
+    seeds = {architecture: range(getattr(stage, architecture).seeds) for architecture in folders}
+    runs = read_runs(folders)
 
-    scores, classes, curves, comparison, runs, seeds = {}, {}, {}, {}, {}, {}
-    predictions, first_confusions = {}, {}
-    for architecture, by_framework in directories.items():
-        arch_predictions, seeds[architecture] = {}, range(getattr(stage, architecture).seeds)
-        for framework in FRAMEWORKS:
-            result = score(by_framework[framework], splits, seeds[architecture], stage.evaluate.batch_size)
-            scores.setdefault(architecture, {})[framework] = result.scores
-            classes.setdefault(architecture, {})[framework] = result.per_class
-            arch_predictions |= result.predictions
-            first_confusions.setdefault(architecture, {})[framework] = result.confusions[0]
-            logs = [read_log(log_path(by_framework[framework], s)) for s in seeds[architecture]]
-            curves.setdefault(architecture, {})[framework] = {
-                column: np.mean([[getattr(r, column) for r in log] for log in logs], axis=0)
-                for column in ("train_loss", "val_loss", "val_accuracy")
-            }
-            runs.setdefault(architecture, {})[framework] = json.loads(run_path(by_framework[framework]).read_text())
-        comparison[architecture] = compare(
-            scores[architecture], arch_predictions, splits["test"].y, seeds[architecture], stage.evaluate
-        )
-        predictions |= {f"{architecture}_{name}": predicted for name, predicted in arch_predictions.items()}
-    architectures = list(directories)
-    for first, second in itertools.combinations(architectures, 2):
-        both = range(min(len(seeds[first]), len(seeds[second])))  # seed i is the same draw in both architectures
-        between = between_architectures(scores, first, second, both, stage.evaluate.confidence)
-        comparison.setdefault("between", {})[f"{second}_vs_{first}"] = between
+    evaluation = evaluate(folders, splits, seeds, stage.evaluate)
+    curves = mean_curves(folders, seeds)
 
-    write_json(args.metrics_dir / "scores.json", scores)
-    write_json(args.metrics_dir / "comparison.json", comparison)
-    write_json(args.metrics_dir / "summary.json", summary(scores, comparison))
+    write_json(args.metrics_dir / "scores.json", evaluation.scores)
+    write_json(args.metrics_dir / "comparison.json", evaluation.comparison)
+    write_json(args.metrics_dir / "summary.json", summary(evaluation.scores, evaluation.comparison))
     write_json(args.metrics_dir / "runs.json", runs)
-    write_json(args.metrics_dir / "per_class.json", classes)
-    losses = {"train_loss": "training", "val_loss": "validation"}
-    write_text(args.metrics_dir / "loss.tsv", curve_rows(curves, losses, "loss"))
-    write_text(args.metrics_dir / "accuracy.tsv", curve_rows(curves, {"val_accuracy": "validation"}, "accuracy"))
-    write_text(args.metrics_dir / "test_errors.csv", error_rows(first_confusions))
+    write_json(args.metrics_dir / "per_class.json", evaluation.per_class)
+    write_text(args.metrics_dir / "loss.tsv", curve_rows(curves, LOSSES, "loss"))
+    write_text(args.metrics_dir / "accuracy.tsv", curve_rows(curves, ACCURACIES, "accuracy"))
+    write_text(args.metrics_dir / "test_errors.csv", error_rows(evaluation.first_confusions))
+    predictions = {model.key: predicted for model, predicted in evaluation.predictions.items()}
     with atomic_write(args.predictions) as handle:
         np.savez(handle, test_labels=splits["test"].y.astype(np.uint8), **predictions)
 

@@ -1,12 +1,16 @@
-"""Classification metrics and seed statistics, in plain NumPy, with no NaN ever written."""
+"""Classification metrics and seed statistics, in plain NumPy, with no NaN ever written; and how metrics/scores.json
+and metrics/comparison.json hold them, for the stages that write and read those files."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from mnist_numpy_vs_torch.data.mnist import NUM_CLASSES
+from mnist_numpy_vs_torch.models.folders import seed_name
 
 
 def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray) -> np.ndarray:
@@ -34,4 +38,42 @@ def mean_std(values: Sequence[float]) -> dict[str, float]:
 
 def per_seed(scores: dict, framework: str, split: str, quantity: str, seeds: Sequence[int]) -> list[float]:
     """One framework's values of a metric in metrics/scores.json, seed by seed, in the order of `seeds`."""
-    return [scores[framework][split][quantity]["seeds"][f"seed-{seed}"] for seed in seeds]
+    return [scores[framework][split][quantity]["seeds"][seed_name(seed)] for seed in seeds]
+
+
+def paired_differences(scores: dict, split: str, quantity: str, seeds: Sequence[int]) -> np.ndarray:
+    """d_i = NumPy - PyTorch of one architecture's metric (scores as metrics/scores.json holds them under it), seed
+    by seed: what the rule judges."""
+    return np.subtract(
+        per_seed(scores, "numpy", split, quantity, seeds), per_seed(scores, "torch", split, quantity, seeds)
+    )
+
+
+@dataclass(frozen=True)
+class SharedErrors:
+    """How two models' test errors overlap."""
+
+    both: np.ndarray  # the indices of the digits both get wrong, ascending
+    only_numpy: int  # digits only the NumPy model gets wrong
+    only_torch: int
+
+
+def shared_errors(labels: np.ndarray, numpy_predicted: np.ndarray, torch_predicted: np.ndarray) -> SharedErrors:
+    numpy_wrong, torch_wrong = numpy_predicted != labels, torch_predicted != labels
+    both = np.flatnonzero(numpy_wrong & torch_wrong)
+    return SharedErrors(both, int(numpy_wrong.sum()) - len(both), int(torch_wrong.sum()) - len(both))
+
+
+def architecture_pairs(architectures: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """(first, second) for each later architecture against each earlier one, in the order given."""
+    return itertools.combinations(architectures, 2)
+
+
+def between_key(first: str, second: str) -> str:
+    """The name of second - first under "between" in metrics/comparison.json (and metrics/summary.json)."""
+    return f"{second}_vs_{first}"
+
+
+def seeds_scored(comparison: dict) -> range:
+    """The seeds evaluate scored of the architecture whose entry of metrics/comparison.json is `comparison`."""
+    return range(comparison["seeds"])

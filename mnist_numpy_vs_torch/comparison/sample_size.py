@@ -71,7 +71,7 @@ class Spread:
 
 # The spreads measured before the rule was applied, per architecture and metric, in the configuration params.yaml
 # trains (the MLP of 6 epochs; the CNN of 4 epochs with dropout). Accuracy spreads of the AVX2 imitation are those
-# recorded in the issue that asked for this rule (#44), which gives them to three decimals of a percentage point;
+# recorded in the issue that asked for this rule, which gives them to three decimals of a percentage point;
 # the imitation runs' loss spreads were not recorded. Whatever they were, the loss never decides n here: its spreads
 # are a fifth of its margin, against nearly the whole margin for accuracy (docs/verdict.md).
 PILOT_SPREADS: dict[str, dict[str, tuple[Spread, ...]]] = {

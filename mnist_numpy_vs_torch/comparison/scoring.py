@@ -9,12 +9,19 @@ from pathlib import Path
 import numpy as np
 
 from mnist_numpy_vs_torch.comparison import rule
-from mnist_numpy_vs_torch.comparison.metrics import confusion_matrix, mean_std, per_class, per_seed
+from mnist_numpy_vs_torch.comparison.metrics import (
+    architecture_pairs,
+    between_key,
+    confusion_matrix,
+    mean_std,
+    per_class,
+    per_seed,
+)
 from mnist_numpy_vs_torch.data.dataset import Inputs
 from mnist_numpy_vs_torch.data.mnist import NUM_CLASSES
-from mnist_numpy_vs_torch.models.loading import load_predictor, logits_in_batches
-from mnist_numpy_vs_torch.models.numpy_nn import cross_entropy
-from mnist_numpy_vs_torch.models.saved import FRAMEWORKS, LABELS, identify
+from mnist_numpy_vs_torch.models.folders import FRAMEWORKS, LABELS, Folders, ModelId, identify, seed_name
+from mnist_numpy_vs_torch.models.predictor import load_predictor, logits_in_batches
+from mnist_numpy_vs_torch.nn.loss import cross_entropy
 from mnist_numpy_vs_torch.params import EvaluateParams
 
 
@@ -23,7 +30,7 @@ class FrameworkScores:
     scores: dict  # split -> quantity -> {mean, std, seeds: {seed-N: value}}
     per_class: dict  # "test" -> precision / recall / f1 -> class -> mean over seeds
     confusions: list[np.ndarray]  # test confusion matrix per seed
-    predictions: dict[str, np.ndarray]  # "<framework>_seed-N" -> predicted test labels
+    predictions: dict[ModelId, np.ndarray]  # predicted test labels, per seed
 
 
 def score(directory: Path, splits: dict[str, Inputs], seeds: Sequence[int], batch_size: int) -> FrameworkScores:
@@ -33,6 +40,7 @@ def score(directory: Path, splits: dict[str, Inputs], seeds: Sequence[int], batc
     values = {name: {"accuracy": [], "loss": []} for name in splits}
     confusions, predictions = [], {}
     for seed in seeds:
+        model = ModelId(architecture, framework, seed)
         predict = load_predictor(architecture, framework, directory, seed)
         for name, split in splits.items():
             logits = logits_in_batches(predict, split.x, batch_size)
@@ -41,8 +49,8 @@ def score(directory: Path, splits: dict[str, Inputs], seeds: Sequence[int], batc
             values[name]["loss"].append(float(cross_entropy(logits.astype(np.float64), split.y).mean()))
             if name == "test":
                 confusions.append(confusion_matrix(split.y, predicted))
-                predictions[f"{framework}_seed-{seed}"] = predicted.astype(np.uint8)
-    seed_names = [f"seed-{s}" for s in seeds]
+                predictions[model] = predicted.astype(np.uint8)
+    seed_names = [seed_name(s) for s in seeds]
     scores = {
         name: {q: mean_std(v) | {"seeds": dict(zip(seed_names, v))} for q, v in quantities.items()}
         for name, quantities in values.items()
@@ -92,14 +100,14 @@ def curve_rows(curves: dict[str, dict[str, dict[str, np.ndarray]]], columns: dic
 
 def compare(
     scores: dict[str, dict],
-    predictions: dict[str, np.ndarray],
+    predictions: dict[ModelId, np.ndarray],
     labels: np.ndarray,
+    architecture: str,
     seeds: Sequence[int],
     settings: EvaluateParams,
 ) -> dict:
-    """The paired verdict of each metric under the rule with `settings` (confidence, margins), and McNemar's test
-    per seed: what metrics/comparison.json holds."""
-    seed_names = [f"seed-{s}" for s in seeds]
+    """The paired verdict of each metric of `architecture` (`scores`: its entry in metrics/scores.json) under the
+    rule with `settings` (confidence, margins), and McNemar's test per seed: its entry in metrics/comparison.json."""
     result: dict = {"confidence": settings.confidence, "seeds": len(seeds)}
     for split, quantity, higher_is_better in rule.METRICS:
         judged = rule.verdict(
@@ -112,8 +120,10 @@ def compare(
         )
         result.setdefault(split, {})[quantity] = judged.as_metrics()
     result["mcnemar"] = {
-        name: rule.mcnemar_exact(labels, predictions[f"numpy_{name}"], predictions[f"torch_{name}"]).as_metrics()
-        for name in seed_names
+        seed_name(seed): rule.mcnemar_exact(
+            labels, predictions[ModelId(architecture, "numpy", seed)], predictions[ModelId(architecture, "torch", seed)]
+        ).as_metrics()
+        for seed in seeds
     }
     return result
 
@@ -136,6 +146,57 @@ def between_architectures(scores: dict, first: str, second: str, seeds: Sequence
                 "ci_high": interval.high if interval else None,
             }
     return result
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What evaluate finds, keyed by architecture, then framework."""
+
+    scores: dict  # metrics/scores.json
+    per_class: dict  # metrics/per_class.json
+    comparison: dict  # metrics/comparison.json: per architecture, then "between" (when there are two or more)
+    first_confusions: dict[str, dict[str, np.ndarray]]  # the first seed's test confusion matrices, for error_rows
+    predictions: dict[ModelId, np.ndarray]  # every model's predicted test labels
+
+
+def evaluate(
+    folders: Folders, splits: dict[str, Inputs], seeds: dict[str, Sequence[int]], settings: EvaluateParams
+) -> Evaluation:
+    """Score every model in `folders` (models/folders.group_folders) on `splits` ("test" among them), seeds[a] of
+    architecture a; judge NumPy against PyTorch within each architecture, and each architecture against each earlier
+    one within each framework."""
+    scored = {
+        architecture: {
+            framework: score(folder, splits, seeds[architecture], settings.batch_size)
+            for framework, folder in by_framework.items()
+        }
+        for architecture, by_framework in folders.items()
+    }
+    scores = {a: {f: result.scores for f, result in by_framework.items()} for a, by_framework in scored.items()}
+    predictions = {
+        model: predicted
+        for by_framework in scored.values()
+        for result in by_framework.values()
+        for model, predicted in result.predictions.items()
+    }
+    labels = splits["test"].y
+    comparison = {a: compare(scores[a], predictions, labels, a, seeds[a], settings) for a in folders}
+    between = {
+        # seed i is the same draw in both architectures, so the seeds both trained pair up
+        between_key(first, second): between_architectures(
+            scores, first, second, range(min(len(seeds[first]), len(seeds[second]))), settings.confidence
+        )
+        for first, second in architecture_pairs(list(folders))
+    }
+    if between:
+        comparison["between"] = between
+    return Evaluation(
+        scores,
+        {a: {f: result.per_class for f, result in by_framework.items()} for a, by_framework in scored.items()},
+        comparison,
+        {a: {f: result.confusions[0] for f, result in by_framework.items()} for a, by_framework in scored.items()},
+        predictions,
+    )
 
 
 def summary(scores: dict, comparison: dict) -> dict:

@@ -7,10 +7,14 @@ from __future__ import annotations
 import csv
 import io
 import statistics
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+import numpy as np
+
 from mnist_numpy_vs_torch.atomic import write_json, write_text
+from mnist_numpy_vs_torch.models.folders import Folders, log_path
 
 
 @dataclass(frozen=True)
@@ -24,6 +28,7 @@ class EpochRecord:
 
 
 COLUMNS = [f.name for f in fields(EpochRecord) if f.name != "epoch_seconds"]
+CURVES = ("train_loss", "val_loss", "val_accuracy")  # the columns drawn per epoch
 
 
 def write_log(path: str | Path, records: list[EpochRecord]) -> None:
@@ -40,6 +45,26 @@ def read_log(path: str | Path) -> list[EpochRecord]:
     with open(path, encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle, delimiter="\t"))
     return [EpochRecord(int(r["epoch"]), *(float(r[c]) for c in COLUMNS[1:])) for r in rows]
+
+
+def read_logs(directory: str | Path, seeds: Sequence[int]) -> list[list[EpochRecord]]:
+    """The logs of `seeds` in a model folder (models/<architecture>/<framework>), in the order of `seeds`."""
+    return [read_log(log_path(directory, seed)) for seed in seeds]
+
+
+def mean_curve(logs: list[list[EpochRecord]]) -> dict[str, np.ndarray]:
+    """Each CURVES column's value per epoch, the mean over `logs` (one per seed, all as long)."""
+    return {column: np.mean([[getattr(r, column) for r in log] for log in logs], axis=0) for column in CURVES}
+
+
+def mean_curves(folders: Folders, seeds: dict[str, Sequence[int]]) -> dict[str, dict[str, dict[str, np.ndarray]]]:
+    """mean_curve of every model folder's logs of seeds[architecture], by architecture and framework."""
+    return {
+        architecture: {
+            framework: mean_curve(read_logs(folder, seeds[architecture])) for framework, folder in by_framework.items()
+        }
+        for architecture, by_framework in folders.items()
+    }
 
 
 def write_timings(path: str | Path, logs: dict[int, list[EpochRecord]], num_samples: int) -> None:

@@ -17,7 +17,7 @@ import yaml
 from mnist_numpy_vs_torch.comparison import sample_size
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES
-from mnist_numpy_vs_torch.reporting.text import speed_lines
+from mnist_numpy_vs_torch.reporting.text import speed_section
 from tests.clones import Clone
 from tests.project import ROOT, SMALL, run_stage, stage_command, write_params
 
@@ -229,7 +229,7 @@ def test_a_seed_count_other_than_the_registered_one_is_reported_as_such(project:
 
 
 def test_without_a_recorded_benchmark_the_report_says_nothing_about_speed() -> None:
-    assert "says nothing about which framework is faster" in "\n".join(speed_lines(None))
+    assert "says nothing about which framework is faster" in speed_section(None)
 
 
 @pytest.mark.slow

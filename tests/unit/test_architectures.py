@@ -14,15 +14,26 @@ import torch
 from mnist_numpy_vs_torch.comparison.scoring import score
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.data.mnist import IMAGE_SIDE
+from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models import numpy_nn, torch_nn
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT, answering_order
-from mnist_numpy_vs_torch.models.saved import model_dir, model_path
-from mnist_numpy_vs_torch.models.spec import Architecture, parameter_count
+from mnist_numpy_vs_torch.models.folders import ModelId, model_dir, model_path
+from mnist_numpy_vs_torch.models.spec import Architecture, architecture_named, parameter_count
 from mnist_numpy_vs_torch.params import recipes
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
 from mnist_numpy_vs_torch.reporting import figures
 from mnist_numpy_vs_torch.training import loop, numpy_steps, torch_steps
 from tests.project import PARAMS
+
+
+def test_a_training_stage_finds_each_architecture_by_the_name_its_matrix_gives() -> None:
+    assert all(architecture_named(name) is entry for name, entry in ARCHITECTURES.items())
+
+
+@pytest.mark.parametrize(("name", "why"), [("vgg", "does not exist"), ("spec", "defines no ARCHITECTURE")])
+def test_a_name_that_is_no_architecture_is_one_line_naming_its_module(name: str, why: str) -> None:
+    with pytest.raises(PipelineError, match=f"^no architecture '{name}': mnist_numpy_vs_torch/models/{name}.py {why}$"):
+        architecture_named(name)
 
 
 def test_the_table_holds_what_params_yaml_trains_in_its_order_and_the_default_answers_first() -> None:
@@ -90,5 +101,5 @@ def test_an_architecture_defined_only_here_trains_saves_loads_scores_and_classif
     classifier = Classifier.load(tmp_path / "models", prepared_dir, seed=None, architectures=(TINY.name,))
     image = dataset.load_split(prepared_dir, "test").images[0]
     answers = classifier.classify(image)[TINY.name]
-    predicted = {framework: s.predictions[f"{framework}_seed-0"][0] for framework, s in scored.items()}
+    predicted = {framework: s.predictions[ModelId(TINY.name, framework, 0)][0] for framework, s in scored.items()}
     assert {framework: answer["digit"] for framework, answer in answers.items()} == predicted
