@@ -21,13 +21,27 @@ import io
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image, ImageDraw, ImageFilter
-from scipy import ndimage
-from skimage.morphology import skeletonize
+from PIL import Image, ImageDraw
+
+from mnist_numpy_vs_torch.recognition.rendering import (
+    INKS,
+    as_image,
+    enlarged,
+    inked,
+    low_resolution,
+    marker,
+    out_of_focus,
+    pen,
+)
 
 # EXIF orientation -> the transpose that makes a photo taken upright into what the phone stores
 STORED_AS = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
-INKS = {"dark": (0.08, 0.09, 0.22), "red": (0.75, 0.1, 0.1), "blue": (0.1, 0.2, 0.75), "green": (0.05, 0.45, 0.15)}
+PAPER, BOARD, RULED_LINE = (0.95, 0.94, 0.9), (0.12, 0.16, 0.14), (0.62, 0.72, 0.9)
+# The photos' pen follows the centre line of the strokes' ink above 110 of 255, a little below the oracle's PEN_CORE:
+# the tests' floors were measured on photos drawn so
+PEN_CORE = 110 / 255
+MARKER_RADIUS = 0.035  # the thick marker's widening on each side, over the digit's size: strokes of about 20%
+MARKER_EDGE = 0.01  # and its soft edge, a Gaussian's sigma over the digit's size
 
 
 @dataclass(frozen=True)
@@ -45,80 +59,45 @@ class Conditions:
     thick: bool = False
 
 
-def pen_stroke(digit: np.ndarray, height: int, rng: np.random.Generator) -> np.ndarray:
-    """An MNIST digit (28x28 uint8) at `height` pixels as a pen would write it: the skeleton of its strokes, drawn
-    with a round pen 1.5-3% of the height wide. Float 0..1, 1 = ink."""
-    big = np.asarray(Image.fromarray(digit).resize((height, height), Image.Resampling.BICUBIC), dtype=np.float32)
-    skeleton = skeletonize(big > 110)
-    width = height * rng.uniform(0.015, 0.03)
-    ink = ndimage.distance_transform_edt(~skeleton) <= width / 2
-    return ndimage.gaussian_filter(ink.astype(np.float32), 0.6)
+def digit_ink(digit: np.ndarray, side: int, rng: np.random.Generator, conditions: Conditions) -> np.ndarray:
+    """An MNIST digit (28x28 uint8) at `side` pixels, float 0..1, 1 = ink: with a thick marker, with a round pen
+    1.5-3% of `side` wide along its strokes' centre line, or its own strokes and grays, printed."""
+    printed = enlarged(digit, side)
+    if conditions.thick:
+        return marker(printed, MARKER_RADIUS * side, edge=MARKER_EDGE * side)
+    if conditions.pen:
+        return pen(printed, side * rng.uniform(0.015, 0.03), core=PEN_CORE)
+    return printed
 
 
-def printed(digit: np.ndarray, height: int) -> np.ndarray:
-    """An MNIST digit printed at `height` pixels: its own strokes and grays."""
-    return np.asarray(Image.fromarray(digit).resize((height, height), Image.Resampling.BICUBIC), np.float32) / 255
-
-
-def marker(digit: np.ndarray, height: int) -> np.ndarray:
-    """An MNIST digit at `height` pixels written with a thick marker: its strokes widened to about 20% of it."""
-    strokes = printed(digit, height)
-    widened = ndimage.grey_dilation(strokes, footprint=_disc(0.035 * height))
-    return ndimage.gaussian_filter(widened, 0.01 * height)
-
-
-def _disc(radius: float) -> np.ndarray:
-    r = max(1, round(radius))
-    ys, xs = np.mgrid[-r : r + 1, -r : r + 1]
-    return ys**2 + xs**2 <= radius**2
-
-
-def as_image(pixels: np.ndarray) -> Image.Image:
-    """Float RGB in 0..1 -> an 8-bit Pillow image."""
-    return Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
-
-
-def out_of_focus(pixels: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
-    """A Gaussian blur of 1-7% of the digit's size `side`, as a lens focused off the paper gives (Pillow's, whose
-    time does not grow with the radius)."""
-    image = as_image(pixels)
-    blurred = image.filter(ImageFilter.GaussianBlur(side * rng.uniform(0.01, 0.07)))
-    return np.asarray(blurred, np.float32) / 255
-
-
-def low_resolution(pixels: np.ndarray, side: int, rng: np.random.Generator) -> np.ndarray:
-    """The picture scanned so coarsely that the digit is 8-16 pixels across, then enlarged back (bicubic)."""
-    height, width = pixels.shape[:2]
-    scale = rng.uniform(8, 16) / side
-    image = as_image(pixels)
-    small = image.resize((max(1, round(width * scale)), max(1, round(height * scale))), Image.Resampling.BOX)
-    return np.asarray(small.resize((width, height), Image.Resampling.BICUBIC), np.float32) / 255
+def daylight(ys: np.ndarray, xs: np.ndarray, rng: np.random.Generator, dim: bool) -> np.ndarray:
+    """The light on a page of len(ys) x len(xs) pixels (`ys` a column, `xs` a row): 90-100% with a gradient of 8%
+    at a random angle; `dim`, 35-55% with a gradient of 35% and a vignette."""
+    height, width = ys.shape[0], xs.shape[1]
+    light = np.full((height, width), rng.uniform(0.9, 1.0), np.float32)
+    angle = rng.uniform(0, 2 * np.pi)
+    ramp = (np.cos(angle) * xs / width + np.sin(angle) * ys / height) - 0.5
+    if dim:
+        light = rng.uniform(0.35, 0.55) / 0.95 * (1 + 0.35 * ramp)
+        distance = np.hypot((xs - width / 2) / width, (ys - height / 2) / height)
+        light *= 1 - 0.6 * distance**2  # vignette
+    else:
+        light *= 1 + 0.08 * ramp
+    return light
 
 
 def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditions) -> bytes:
     """A JPEG of `digit` written on paper under `conditions`, 1000-1600 pixels a side."""
     width, height = int(rng.integers(1000, 1600)), int(rng.integers(1000, 1600))
     side = int(min(width, height) * rng.uniform(0.3, 0.5))
-    if conditions.thick:
-        ink = marker(digit, side)
-    else:
-        ink = pen_stroke(digit, side, rng) if conditions.pen else printed(digit, side)
+    ink = digit_ink(digit, side, rng, conditions)
     if conditions.soft:
         ink = ink * rng.uniform(0.4, 0.7)
     top = int(rng.integers(side // 4, height - side - side // 4))
     left = int(rng.integers(side // 4, width - side - side // 4))
     ys, xs = np.arange(height, dtype=np.float32)[:, None], np.arange(width, dtype=np.float32)[None, :]  # broadcast
-
-    light = np.full((height, width), rng.uniform(0.9, 1.0), np.float32)
-    angle = rng.uniform(0, 2 * np.pi)
-    ramp = (np.cos(angle) * xs / width + np.sin(angle) * ys / height) - 0.5
-    if conditions.dim:
-        light = rng.uniform(0.35, 0.55) / 0.95 * (1 + 0.35 * ramp)
-        distance = np.hypot((xs - width / 2) / width, (ys - height / 2) / height)
-        light *= 1 - 0.6 * distance**2  # vignette
-    else:
-        light *= 1 + 0.08 * ramp
-    paper = np.array([0.95, 0.94, 0.9] if not conditions.inverted else [0.12, 0.16, 0.14], np.float32)
+    light = daylight(ys, xs, rng, conditions.dim)
+    paper = np.array(BOARD if conditions.inverted else PAPER, np.float32)
     reflectance = np.empty((height, width, 3), np.float32)
     reflectance[...] = paper
 
@@ -128,8 +107,7 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
         spacing, tilt = int(rng.integers(50, 90)), rng.uniform(-0.02, 0.02)
         for y in range(int(rng.integers(10, spacing)), height, spacing):
             draw.line([(0, y), (width, y + tilt * width)], fill=255, width=int(rng.integers(2, 4)))
-        line = np.asarray(image, np.float32)[..., None] / 255
-        reflectance = reflectance * (1 - line) + np.array([0.62, 0.72, 0.9], np.float32) * line
+        reflectance = inked(reflectance, np.asarray(image, np.float32) / 255, RULED_LINE)
     if conditions.specks:
         for _ in range(int(rng.integers(1, 4))):
             while True:  # away from the digit: at least half its size from its box
@@ -138,19 +116,22 @@ def phone_photo(digit: np.ndarray, rng: np.random.Generator, conditions: Conditi
                     break
             radius = rng.uniform(2, 6)
             speck = (np.hypot(ys - y, xs - x) <= radius)[..., None]
-            reflectance = np.where(speck, np.array(INKS["dark"], np.float32), reflectance)
+            reflectance = np.where(speck, np.array(INKS["blue-black"], np.float32), reflectance)
 
-    colour = np.array([0.92, 0.93, 0.9] if conditions.inverted else INKS["dark"], np.float32)
+    colour = INKS["chalk"] if conditions.inverted else INKS["blue-black"]
     if conditions.colour:
-        colour = np.array(INKS[["red", "blue", "green"][int(rng.integers(0, 3))]], np.float32)
+        colour = INKS[["red", "blue", "green"][int(rng.integers(0, 3))]]
     region = reflectance[top : top + side, left : left + side]
-    reflectance[top : top + side, left : left + side] = region * (1 - ink[..., None]) + colour * ink[..., None]
+    reflectance[top : top + side, left : left + side] = inked(region, ink, colour)
 
     pixels = reflectance * light[..., None]
-    if conditions.blur:
-        pixels = out_of_focus(pixels, side, rng)
-    if conditions.low_resolution:
-        pixels = low_resolution(pixels, side, rng)
+    if conditions.blur or conditions.low_resolution:
+        image = as_image(pixels)
+        if conditions.blur:  # out of focus, a Gaussian blur of 1-7% of the digit's size
+            image = out_of_focus(image, side * rng.uniform(0.01, 0.07))
+        if conditions.low_resolution:  # the digit 8-16 pixels across, enlarged again
+            image = low_resolution(image, rng.uniform(8, 16), side)
+        pixels = np.asarray(image, np.float32) / 255
     pixels += 0.012 * rng.standard_normal((height, width, 3), dtype=np.float32)  # sensor noise
     photo = as_image(pixels)
     exif = Image.Exif()

@@ -3,7 +3,8 @@ preparation and classifier, and compared with what the same model answers on the
 
 For an MNIST test digit the right answer is known without a person: the model's own answer on the array it was made
 for. A picture of that digit, however it was made, should get the same answer. Each family below renders digits one
-way, its settings drawn per digit from a seeded generator; `combined` draws several families' settings at once.
+way, its settings (a rendering.Look) drawn per digit from a seeded generator; `combined` draws several families'
+settings at once. rendering.py draws the pictures.
 
     python -m mnist_numpy_vs_torch.recognition.oracle --digits 2000     # a table by family, after `dvc repro`
 
@@ -20,9 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFilter
-from scipy import ndimage
-from skimage.morphology import skeletonize
+from PIL import Image
 
 from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.atomic import atomic_write
@@ -30,39 +29,15 @@ from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT
 from mnist_numpy_vs_torch.recognition.classifier import Classifier
-from mnist_numpy_vs_torch.recognition.picture import BOX, MNIST_STROKE, decode_digit
+from mnist_numpy_vs_torch.recognition.picture import decode_digit
+from mnist_numpy_vs_torch.recognition.rendering import BLACK, COLOURED, INKS, Look, render
 
 log = logging.getLogger(__name__)
 
 FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
-INKS = ((0.75, 0.1, 0.1), (0.1, 0.2, 0.75), (0.05, 0.45, 0.15), (0.45, 0.1, 0.55))  # red, blue, green, violet
-WHITE, BLACK = (1.0, 1.0, 1.0), (0.0, 0.0, 0.0)
 # The issue's targets (#33): of the pictures of a digit, the share read as the model reads the original array
 TARGET_ALL = 0.99  # over all families
 TARGET_FAMILY = 0.97  # in every family, and none refused
-
-
-@dataclass(frozen=True)
-class Look:
-    """How one picture of a digit is made. The defaults: MNIST's own frame enlarged 10x (bicubic), black ink on
-    white paper, evenly lit, sharp, saved as PNG."""
-
-    scale: float = 10.0  # the 28x28 frame's enlargement
-    resample: Image.Resampling = Image.Resampling.BICUBIC
-    light_on_dark: bool = False  # MNIST's own way round; else dark ink on light paper
-    margins: tuple[float, float, float, float] | None = None  # top, bottom, left, right, in digit sizes; None: MNIST's
-    stroke: str = "mnist"  # mnist | pen (thinner) | marker (thicker) | bold (binarised, on a canvas)
-    stroke_width: float = 0.0  # pen and marker: the stroke's width over the digit's size
-    canvas_fill: float = 0.0  # bold: the digit's size over the 280x280 canvas's side
-    paper: tuple[float, float, float] = WHITE
-    ink: tuple[float, float, float] = BLACK
-    gradient: float = 0.0  # uneven light: the brightness changes by this fraction across the picture
-    vignette: float = 0.0  # and the corners darken by this fraction
-    angle: float = 0.0  # degrees, anticlockwise
-    blur: float = 0.0  # Gaussian sigma over the digit's size
-    across: float = 0.0  # low resolution: the digit is reduced to this many pixels across, then enlarged again
-    noise: float = 0.0  # sensor noise, standard deviation
-    jpeg: int = 0  # JPEG quality; 0 saves PNG
 
 
 def _uniform(rng: np.random.Generator, low: float, high: float) -> float:
@@ -97,7 +72,7 @@ FAMILIES: dict[str, Callable[[np.random.Generator], dict]] = {
     "noise": lambda rng: {"noise": _uniform(rng, 0.03, 0.12)},
     "paper tones": _paper,
     "uneven light": lambda rng: {"gradient": _uniform(rng, 0.1, 0.4), "vignette": _uniform(rng, 0.1, 0.4)},
-    "coloured ink": lambda rng: {"ink": _choice(rng, INKS), "paper": tuple(rng.uniform(0.85, 1.0, 3))},
+    "coloured ink": lambda rng: {"ink": INKS[_choice(rng, COLOURED)], "paper": tuple(rng.uniform(0.85, 1.0, 3))},
     "rotation": lambda rng: {"angle": _uniform(rng, -12, 12)},
 }
 ALL_FAMILIES = [*FAMILIES, "combined"]
@@ -117,77 +92,6 @@ def draw_look(family: str, rng: np.random.Generator) -> Look:
             continue
         settings |= drawn
     return Look(**settings)
-
-
-def _ink_map(digit: np.ndarray, look: Look) -> np.ndarray:
-    """The digit's ink, 0..1, at the picture's scale: MNIST's own strokes, a pen's, a marker's or bold ones."""
-    if look.stroke == "bold":  # as the page's canvas sends a drawing: black or white, nothing between
-        box = _crop(digit.astype(np.float32) / 255)
-        size = round(280 * look.canvas_fill)
-        scale = size / max(box.shape)
-        shape = (max(1, round(box.shape[1] * scale)), max(1, round(box.shape[0] * scale)))
-        strokes = np.asarray(Image.fromarray(box, "F").resize(shape, Image.Resampling.BICUBIC)) > 0.35
-        canvas = np.zeros((280, 280), np.float32)
-        top, left = (280 - strokes.shape[0]) // 2, (280 - strokes.shape[1]) // 2
-        canvas[top : top + strokes.shape[0], left : left + strokes.shape[1]] = strokes
-        return canvas
-    side = max(1, round(28 * look.scale))
-    ink = np.asarray(Image.fromarray(digit).resize((side, side), look.resample), np.float32) / 255
-    ink = np.clip(ink, 0, 1)
-    if look.stroke == "pen":
-        width = look.stroke_width * BOX * look.scale
-        skeleton = skeletonize(ink > 0.45)
-        ink = ndimage.gaussian_filter((ndimage.distance_transform_edt(~skeleton) <= width / 2).astype(np.float32), 0.6)
-    elif look.stroke == "marker":  # MNIST's strokes widened from MNIST_STROKE of the digit's size to stroke_width
-        radius = max(1.0, (look.stroke_width - MNIST_STROKE) * BOX * look.scale / 2)
-        ys, xs = np.mgrid[-round(radius) : round(radius) + 1, -round(radius) : round(radius) + 1]
-        ink = ndimage.grey_dilation(ink, footprint=ys**2 + xs**2 <= radius**2)
-    if look.margins is not None:
-        box = _crop(ink)
-        size = max(box.shape)
-        top, bottom, left, right = (round(m * size) for m in look.margins)
-        ink = np.pad(box, ((top, bottom), (left, right)))
-    return ink
-
-
-def _crop(ink: np.ndarray) -> np.ndarray:
-    rows, cols = np.flatnonzero(ink.max(axis=1) > 0.02), np.flatnonzero(ink.max(axis=0) > 0.02)
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-
-def render(digit: np.ndarray, look: Look, rng: np.random.Generator) -> bytes:
-    """A picture file of `digit` (28x28 uint8, light on black) made as `look` says; `rng` draws its noise."""
-    ink = _ink_map(digit, look)
-    paper, colour = (BLACK, WHITE) if look.light_on_dark else (look.paper, look.ink)
-    pixels = np.array(paper, np.float32) * (1 - ink[..., None]) + np.array(colour, np.float32) * ink[..., None]
-    height, width = ink.shape
-    size = float(max(_crop(ink).shape)) if ink.max() > 0.02 else float(max(height, width))
-    if look.gradient or look.vignette:
-        ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
-        light = 1 + look.gradient * (xs / max(width - 1, 1) - 0.5)
-        light *= 1 - look.vignette * 2 * ((xs / width - 0.5) ** 2 + (ys / height - 0.5) ** 2)
-        pixels *= light[..., None]
-    image = Image.fromarray(np.round(np.clip(pixels, 0, 1) * 255).astype(np.uint8), "RGB")
-    if look.angle:
-        fill = tuple(round(c * 255) for c in paper)
-        image = image.rotate(look.angle, Image.Resampling.BICUBIC, expand=True, fillcolor=fill)
-    if look.blur:
-        image = image.filter(ImageFilter.GaussianBlur(look.blur * size))
-    if look.across:
-        scale = look.across / size
-        small = image.resize((max(1, round(image.width * scale)), max(1, round(image.height * scale))), Image.BOX)
-        image = small.resize(image.size, Image.Resampling.BICUBIC)
-    if look.noise:
-        noisy = np.asarray(image, np.float32) / 255 + look.noise * rng.standard_normal((image.height, image.width, 1))
-        image = Image.fromarray(np.round(np.clip(noisy, 0, 1) * 255).astype(np.uint8), "RGB")
-    buffer = io.BytesIO()
-    if look.jpeg:
-        image.save(buffer, "JPEG", quality=look.jpeg)
-    elif look == Look(scale=1.0, light_on_dark=look.light_on_dark):  # MNIST's own 28x28 as a grayscale PNG
-        image.convert("L").save(buffer, "PNG")
-    else:
-        image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 @dataclass(frozen=True)

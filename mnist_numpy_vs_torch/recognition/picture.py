@@ -183,9 +183,16 @@ def mnist_width(digit: np.ndarray, marks: np.ndarray, size: int) -> np.ndarray:
     if width >= THIN * target:
         return digit
     radius = (target - width) / 2
-    r = math.ceil(radius)
+    r = math.ceil(radius)  # room around the digit for the widened strokes
+    return ndimage.grey_dilation(np.pad(digit, r), footprint=disc(radius))
+
+
+def disc(radius: float) -> np.ndarray:
+    """A round footprint for a grey dilation: the offsets (y, x) with y² + x² <= radius², in the smallest square
+    that holds them, of side 2 floor(radius) + 1. Widens strokes by `radius` pixels on every side."""
+    r = math.floor(radius)
     ys, xs = np.mgrid[-r : r + 1, -r : r + 1]
-    return ndimage.grey_dilation(np.pad(digit, r), footprint=ys**2 + xs**2 <= radius**2)
+    return ys**2 + xs**2 <= radius**2
 
 
 def to_mnist(picture: np.ndarray, name: str = "image") -> np.ndarray:
