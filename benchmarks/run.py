@@ -1,6 +1,6 @@
 """Benchmarks: NumPy vs PyTorch vs the machine's limit, side by side. Not part of `dvc repro`, and not a test.
 
-    python -m benchmarks.run                      # every part (about ten minutes on two cores)
+    python -m benchmarks.run                      # every part (minutes; docs/performance.md)
     python -m benchmarks.run --skip-pipeline      # without the fresh-clone `dvc repro` and the sweep
     python -m benchmarks.run --only sweep photo   # just these parts, merged into benchmarks/results.json
 

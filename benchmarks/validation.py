@@ -7,7 +7,7 @@ pipeline is chosen before its rule is registered and its first test result exist
 
 Each configuration is params.yaml's `cnn` section with some keys replaced; each is trained as the training stage
 trains it (the same shifts, order and initial weights per seed) and scored on the validation split after its last
-epoch. PyTorch's twin is used because it is the faster here; the parity tests prove the NumPy network takes the
+epoch. PyTorch's twin is used because it trains the CNN faster; the parity tests prove the NumPy network takes the
 same steps. Prints a Markdown table and the epoch seconds of each.
 """
 
