@@ -1,6 +1,5 @@
-"""train@<architecture>-numpy stages: train a NumPy network once per seed (0..seeds-1 of its params.yaml section);
-write seed-N.npz weights, seed-N.tsv logs and run.json, and the epochs' seconds to a timings file apart. Each
-architecture's entry (train_mlp_numpy.py, ...) names its architecture."""
+"""train_numpy@<architecture> stages: train a NumPy network once per seed (0..seeds-1 of its params.yaml section);
+write seed-N.npz weights, seed-N.tsv logs and run.json, and the epochs' seconds to a timings file apart."""
 
 from __future__ import annotations
 
@@ -10,25 +9,27 @@ from pathlib import Path
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from mnist_numpy_vs_torch import params
+from mnist_numpy_vs_torch import cli, params
 from mnist_numpy_vs_torch.atomic import write_json
 from mnist_numpy_vs_torch.data import dataset
 from mnist_numpy_vs_torch.machine import numpy_environment, threads_for
 from mnist_numpy_vs_torch.models import numpy_nn
-from mnist_numpy_vs_torch.models.saved import log_path, model_path, run_path
-from mnist_numpy_vs_torch.models.spec import Architecture
+from mnist_numpy_vs_torch.models.folders import log_path, model_path, run_path
+from mnist_numpy_vs_torch.models.spec import architecture_named
 from mnist_numpy_vs_torch.training.log import write_log, write_timings
 from mnist_numpy_vs_torch.training.loop import EpochInputs
 from mnist_numpy_vs_torch.training.numpy_steps import train_seed
 
 
-def main(architecture: Architecture) -> None:
-    parser = argparse.ArgumentParser(description=f"train@{architecture.name}-numpy: {__doc__}")
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("architecture", help="its params.yaml section and models/<architecture>.py: mlp, cnn")
     parser.add_argument("prepared_dir", type=Path)
     parser.add_argument("out_dir", type=Path)
     parser.add_argument("timings", type=Path, help="where the epochs' seconds go (JSON, outside out_dir)")
     args = parser.parse_args()
-    stage = params.for_stage(f"train@{architecture.name}-numpy")
+    architecture = architecture_named(args.architecture)
+    stage = params.for_stage(f"train_numpy@{architecture.name}")
     section = getattr(stage, architecture.name)
     train_set, val_set = dataset.load_split(args.prepared_dir, "train"), dataset.load_inputs(args.prepared_dir, "val")
     inputs = EpochInputs(train_set.images, dataset.load_normaliser(args.prepared_dir), max_shift=stage.train.shift)
@@ -43,3 +44,7 @@ def main(architecture: Architecture) -> None:
             write_log(log_path(args.out_dir, seed), logs[seed])
         write_json(run_path(args.out_dir), numpy_environment(threads))
     write_timings(args.timings, logs, len(labels))
+
+
+if __name__ == "__main__":
+    cli.run(main)

@@ -1,7 +1,9 @@
 """What a stage's command runs: the repository's Python files it imports, directly or not, read from the code.
 
 Every import statement counts, wherever it stands (a function-level import runs too when that function does),
-and importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` as well.
+and importing `a.b.c` runs `a/__init__.py` and `a/b/__init__.py` as well. A module imported by a name the command
+gives (`import_module(f"package.{name}")`, as the training stages take their architecture) counts when one of
+the command's words names it.
 """
 
 from __future__ import annotations
@@ -63,9 +65,30 @@ def stage_entry(root: Path, command: str) -> Path:
     return found
 
 
+def prefixes_imported_by_name(file: Path) -> set[str]:
+    """The "package." of each `import_module(f"package.{...}")` in `file`."""
+    prefixes = set()
+    for node in ast.walk(ast.parse(file.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "import_module":
+            argument = node.args[0] if node.args else None
+            if isinstance(argument, ast.JoinedStr) and isinstance(first := argument.values[0], ast.Constant):
+                prefixes.add(first.value)
+    return prefixes
+
+
 def code_deps(root: Path, command: str) -> set[str]:
     """The repository-relative paths of the Python files a stage command runs."""
-    return {str(f.relative_to(root)) for f in files_run_by(root, stage_entry(root, command))}
+    files = files_run_by(root, stage_entry(root, command))
+    words = shlex.split(command)
+    named = {
+        found
+        for prefix in set().union(*map(prefixes_imported_by_name, files))
+        for word in words
+        if (found := module_file(root, prefix + word))
+    }
+    for module in named:
+        files |= files_run_by(root, module)
+    return {str(f.relative_to(root)) for f in files}
 
 
 @dataclass(frozen=True)
@@ -76,7 +99,7 @@ class Stage:
 
 
 def pipeline_stages(root: Path) -> dict[str, Stage]:
-    """dvc.yaml's stages as DVC itself resolves them: each matrix entry named as DVC names it (train@mlp-numpy),
+    """dvc.yaml's stages as DVC itself resolves them: each matrix entry named as DVC names it (train_numpy@mlp),
     its ${item.x} filled in."""
     from dvc.repo import Repo
 
@@ -88,5 +111,5 @@ def pipeline_stages(root: Path) -> dict[str, Stage]:
             deps = [d for d in stage.deps if type(d).__name__ != "ParamsDependency"]
             params = [key for d in stage.deps if type(d).__name__ == "ParamsDependency" for key in d.params]
             paths = [str(Path(d.fs_path).relative_to(root)) for d in deps]
-            stages[stage.name] = Stage(stage.cmd, paths, params)  # train@mlp-numpy, wherever the repo is
+            stages[stage.name] = Stage(stage.cmd, paths, params)  # train_numpy@mlp, wherever the repo is
     return stages

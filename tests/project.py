@@ -21,12 +21,13 @@ ROOT = Path(__file__).resolve().parents[1]
 FAST_POLICY = RetryPolicy(timeout_seconds=5.0, retries=1, backoff_seconds=0.0)
 PARAMS: Params = load_params(ROOT / "params.yaml")
 ARTIFACTS = ROOT / "test-artifacts"  # screenshots the browser tests leave for a person to look at
-STAGES = pipeline_stages(ROOT)  # dvc.yaml's stages as DVC resolves them: train@mlp-numpy, ...
+STAGES = pipeline_stages(ROOT)  # dvc.yaml's stages as DVC resolves them: train_numpy@mlp, ...
 ALL_STAGES = set(STAGES)
 
 
-TRAINERS = {  # each architecture's training stages
-    arch: [name for name in STAGES if name.startswith(f"train@{arch}-")] for arch in recipes(PARAMS)
+TRAINERS = {  # each architecture's training stages, train_<framework>@<arch>
+    arch: [name for name in STAGES if name.startswith("train_") and name.endswith(f"@{arch}")]
+    for arch in recipes(PARAMS)
 }
 TRAINING_STAGES = {name for names in TRAINERS.values() for name in names}
 

@@ -10,10 +10,13 @@ params.yaml section and describes itself with an `Architecture`; models/architec
 
 from __future__ import annotations
 
+import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from mnist_numpy_vs_torch.errors import PipelineError
 
 Layer = tuple  # (class name, *arguments)
 Spec = list[Layer]
@@ -48,3 +51,17 @@ def parameter_shapes(spec: Spec) -> dict[str, tuple[int, ...]]:
 
 def parameter_count(spec: Spec) -> int:
     return sum(math.prod(shape) for shape in parameter_shapes(spec).values())
+
+
+def architecture_named(name: str) -> Architecture:
+    """The Architecture of models/<name>.py, importing that module alone: a stage that trains one architecture runs
+    none of another's code, so that an edit to one reruns only its own stages (dvc.yaml lists models/<name>.py)."""
+    try:
+        module = importlib.import_module(f"mnist_numpy_vs_torch.models.{name}")
+    except ModuleNotFoundError as error:
+        raise PipelineError(
+            f"no architecture {name!r}: mnist_numpy_vs_torch/models/{name}.py does not exist"
+        ) from error
+    if not isinstance(getattr(module, "ARCHITECTURE", None), Architecture):
+        raise PipelineError(f"no architecture {name!r}: mnist_numpy_vs_torch/models/{name}.py defines no ARCHITECTURE")
+    return module.ARCHITECTURE

@@ -125,9 +125,9 @@ def test_two_machines_split_a_sweep_and_a_third_compares_both(small: Clone, s3: 
         """One machine's share of the sweep: clone, pull what it needs, run its experiment, push it."""
         clone = fresh_clone(origin, tmp_path / name, first.env)
         output = clone.run("dvc", "exp", "run", "--pull", "-n", f"lr-{lr}", "-S", f"mlp.lr={lr}").stdout
-        assert "Running stage 'train@mlp-numpy'" in output
+        assert "Running stage 'train_numpy@mlp'" in output
         assert "Running stage 'download'" not in output and "Running stage 'parse'" not in output, "pulled, not redone"
-        assert "Running stage 'train@cnn-numpy'" not in output, "the CNN's stages do not read mlp.lr"
+        assert "Running stage 'train_numpy@cnn'" not in output, "the CNN's stages do not read mlp.lr"
         clone.run("dvc", "exp", "push", "origin", f"lr-{lr}")
         return experiments(clone)[f"lr-{lr}"]
 

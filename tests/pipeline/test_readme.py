@@ -38,7 +38,7 @@ def test_every_stage_lists_only_its_own_params_sections() -> None:
     for name in ("download", "parse", "evaluate", "report"):
         assert any(str(p).split(".")[0] == name for p in STAGES[name].params), name
     for name in TRAINERS["mlp"]:
-        framework = name.rsplit("-", 1)[1]
+        framework = name.removeprefix("train_").split("@")[0]
         other = "torch" if framework == "numpy" else "numpy"
         assert f"train_{framework}" in STAGES[name].params and f"train_{other}" not in STAGES[name].params
 

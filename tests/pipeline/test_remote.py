@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.clones import Clone, fresh_clone
-from tests.project import STAGES
+from tests.project import TRAINING_STAGES
 from tests.s3 import S3Server
 
 pytestmark = pytest.mark.slow
@@ -74,9 +74,9 @@ def test_the_run_cache_on_the_remote_restores_stages_without_dvc_lock(pushed: Cl
     other = clone_of(pushed, tmp_path / "other")
     other.run("git", "rm", "-q", "dvc.lock")
     output = other.run("dvc", "repro", "--pull").stdout
-    for stage in ("download", "parse", *(name for name in STAGES if name.startswith("train@")), "plots_page"):
+    for stage in ("download", "parse", *TRAINING_STAGES, "plots_page"):
         assert f"Stage '{stage}' is cached - skipping run, checking out outputs" in output
-    assert "Running stage 'train@" not in output
+    assert not [stage for stage in TRAINING_STAGES if f"Running stage '{stage}'" in output]
     assert other.weights() == pushed.weights()
     assert other.run("git", "diff", "--stat", "HEAD", "--", "metrics", "report").stdout == ""
 

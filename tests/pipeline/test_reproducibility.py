@@ -118,11 +118,11 @@ def test_a_forced_retraining_changes_no_model_hash_and_reruns_nothing_after_it(s
     """The epochs' seconds vary from run to run; they live outside the cached model folder, so retraining on the
     same machine gives the folder the same hash, and evaluate stays up to date."""
     clone = small.copy(tmp_path / "repo")
-    before = output_hashes(clone, "train@mlp-numpy")
+    before = output_hashes(clone, "train_numpy@mlp")
     timings = clone.path / "metrics" / "timings" / "mlp-numpy.json"
     seconds = timings.read_text()
-    assert clone.stages_run("--force", "--single-item", "train@mlp-numpy") == {"train@mlp-numpy"}
-    after = output_hashes(clone, "train@mlp-numpy")
+    assert clone.stages_run("--force", "--single-item", "train_numpy@mlp") == {"train_numpy@mlp"}
+    after = output_hashes(clone, "train_numpy@mlp")
     assert after["models/mlp/numpy"] == before["models/mlp/numpy"]
     assert set(after) == {"models/mlp/numpy", "metrics/timings/mlp-numpy.json"}
     assert timings.read_text() != seconds, "the timings are this run's"
@@ -147,14 +147,19 @@ def change(clone: Clone, path: str, section: str | None, key: str | None, value:
 @pytest.mark.parametrize(
     ("edit", "stale"),
     [
-        (("params.yaml", "train_numpy", "threads", 1), {"train@mlp-numpy", "train@cnn-numpy"}),
-        (("params.yaml", "cnn", "lr", 0.01), {"train@cnn-numpy", "train@cnn-torch", "report"}),
-        (("params.yaml", "mlp", "epochs", 2), {"train@mlp-numpy", "train@mlp-torch", "report"}),
+        (("params.yaml", "train_numpy", "threads", 1), {"train_numpy@mlp", "train_numpy@cnn"}),
+        (("params.yaml", "cnn", "lr", 0.01), {"train_numpy@cnn", "train_torch@cnn", "report"}),
+        (("params.yaml", "mlp", "epochs", 2), {"train_numpy@mlp", "train_torch@mlp", "report"}),
         (
             ("mnist_numpy_vs_torch/models/numpy_nn.py", None, None, None),
-            {"train@mlp-numpy", "train@cnn-numpy", "evaluate", "report"},
+            {"train_numpy@mlp", "train_numpy@cnn", "evaluate", "report"},
         ),
-        (("mnist_numpy_vs_torch/models/cnn.py", None, None, None), {"train@cnn-numpy", "train@cnn-torch", "report"}),
+        (("mnist_numpy_vs_torch/models/cnn.py", None, None, None), {"train_numpy@cnn", "train_torch@cnn", "report"}),
+        # data parallelism is the NumPy trainer's alone: evaluation and the report never load it
+        (
+            ("mnist_numpy_vs_torch/nn/parallel/data_parallel.py", None, None, None),
+            {"train_numpy@mlp", "train_numpy@cnn"},
+        ),
         (("params.yaml", "evaluate", "batch_size", 1000), {"evaluate"}),
     ],
 )
@@ -210,10 +215,10 @@ def test_two_repros_at_once_one_runs_and_the_other_stops_on_the_lock(reproduced:
     clone = reproduced.copy(tmp_path / "repo")
     before = seed_0_files(clone)
     only_seed_0(clone)
-    command = [sys.executable, "-m", "dvc", "repro", "--single-item", "train@mlp-numpy"]
+    command = [sys.executable, "-m", "dvc", "repro", "--single-item", "train_numpy@mlp"]
     first = subprocess.Popen(command, cwd=clone.path, env=clone.env, stdout=subprocess.PIPE, text=True)
     for line in first.stdout:
-        if "Running stage 'train@mlp-numpy'" in line:
+        if "Running stage 'train_numpy@mlp'" in line:
             break  # the stage runs now, under DVC's lock; a seed of training holds it for seconds
     second = clone.run("dvc", "repro", check=False)
     first.communicate(timeout=600)

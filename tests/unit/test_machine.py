@@ -34,7 +34,7 @@ def test_workers_are_counted_by_name_across_repositories(tmp_path: Path) -> None
             11: worker(1),  # a child process of worker 1: same name, counted once
             12: worker(2),
             13: worker(1, repo="ffffff"),  # another repository's queue shares the same cores
-            14: ["python", "-m", "stages.train_mlp_numpy", "data/prepared", "models/mlp/numpy"],
+            14: ["python", "-m", "stages.train_numpy", "mlp", "data/prepared", "models/mlp/numpy"],
             15: ["grep", "queue-worker"],  # mentions it, but is not a worker
         },
     )

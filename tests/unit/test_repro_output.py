@@ -2,9 +2,9 @@
 
 from tests.clones import reproduced_from_scratch
 
-EVERY_STAGE = {"download", "train@mlp-numpy", "evaluate", "report"}
-TRAINERS = {"train@mlp-numpy"}
-RAN = "Running stage 'download':\nRunning stage 'train@mlp-numpy':\nRunning stage 'evaluate':\n"
+EVERY_STAGE = {"download", "train_numpy@mlp", "evaluate", "report"}
+TRAINERS = {"train_numpy@mlp"}
+RAN = "Running stage 'download':\nRunning stage 'train_numpy@mlp':\nRunning stage 'evaluate':\n"
 
 
 def test_a_stage_whose_committed_outputs_came_out_identical_counts_as_reproduced() -> None:
@@ -19,9 +19,9 @@ def test_a_reproduction_that_ran_every_stage_counts() -> None:
 
 
 def test_a_training_stage_found_current_is_no_reproduction_from_scratch() -> None:
-    output = RAN.replace("Running stage 'train@mlp-numpy':", "Stage 'train@mlp-numpy' didn't change, skipping")
+    output = RAN.replace("Running stage 'train_numpy@mlp':", "Stage 'train_numpy@mlp' didn't change, skipping")
     assert reproduced_from_scratch(output + "Running stage 'report':\n", EVERY_STAGE, TRAINERS) == (
-        "dvc repro did not train ['train@mlp-numpy']"
+        "dvc repro did not train ['train_numpy@mlp']"
     )
 
 
