@@ -34,6 +34,8 @@ class PeakMemory(threading.Thread):
                 status = Path(f"/proc/{pid}/status").read_text()
                 peak_kib = int(re.search(r"VmHWM:\s+(\d+)", status).group(1))
                 stage = match.group(1).decode()
+                if stage.startswith("train_") and len(command) > 3:  # train_numpy@mlp: the matrix's architecture
+                    stage = f"{stage}@{command[3].decode()}"
                 self.peaks[stage] = max(self.peaks.get(stage, 0), peak_kib)
         except (OSError, AttributeError, IndexError):
             pass

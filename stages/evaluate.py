@@ -7,7 +7,7 @@ Outputs, in METRICS_DIR (committed to git) and at PREDICTIONS (cached by DVC):
   scores.json     accuracy and loss per architecture, framework and split: mean/std over seeds, and each seed
   per_class.json  precision / recall / F1 per class on test, mean over seeds
   comparison.json per architecture, the paired NumPy - PyTorch verdict per metric (interval, margin) and McNemar's
-                  test per seed; under "between", each later architecture minus the first, within each framework
+                  test per seed; under "between", each later architecture minus each earlier one, within each framework
   loss.tsv, accuracy.tsv   per-epoch training and validation curves, mean over seeds, for `dvc plots`
   test_errors.csv the first seed's test errors (actual, predicted, count, share of the true class), for `dvc plots`
   runs.json       what each framework ran on (library versions, BLAS, device), from the trainers

@@ -83,8 +83,8 @@ def group_folders(directories: Iterable[str | Path]) -> Folders:
 
 @dataclass(frozen=True)
 class ModelId:
-    """One trained model: the predictions file's key, the seed's name in metrics/*.json and its files all come from
-    here, so no name is ever read back into its parts."""
+    """One trained model: its key in the predictions file and its seed's name in metrics/*.json are made here, and
+    code passes the model itself, never a name to be read back into its parts."""
 
     architecture: str
     framework: str
@@ -98,12 +98,3 @@ class ModelId:
     def key(self) -> str:
         """Its predicted test labels' name in data/evaluation/predictions.npz."""
         return f"{self.architecture}_{self.framework}_{self.seed_name}"
-
-    def folder(self, models_root: str | Path) -> Path:
-        return model_dir(models_root, self.architecture, self.framework)
-
-    def weights(self, models_root: str | Path) -> Path:
-        return model_path(self.folder(models_root), self.framework, self.seed)
-
-    def log(self, models_root: str | Path) -> Path:
-        return log_path(self.folder(models_root), self.seed)

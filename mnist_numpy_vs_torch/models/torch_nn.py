@@ -74,7 +74,7 @@ def load_arrays(model: nn.Module, state: dict[str, np.ndarray]) -> nn.Module:
 
 
 def state_arrays(model: nn.Module) -> dict[str, np.ndarray]:
-    """The model's state_dict as NumPy arrays, as numpy_nn.Sequential.state_dict() names and shapes them."""
+    """The model's state_dict as NumPy arrays, named and shaped as the NumPy Sequential's state_dict()."""
     return {name: tensor.detach().cpu().numpy() for name, tensor in model.state_dict().items()}
 
 

@@ -15,7 +15,7 @@ class ReLU(Module):
 
     With inplace=True, as nn.ReLU(inplace=True), r is written over z and dz over dr: after a layer whose backward
     pass never reads its output (Linear; MaxPool2d, which finds its route in the forward pass), that saves an array
-    and the memory traffic of a second one (docs/performance.md measures it), with the same numbers.
+    and the memory traffic of a second one (docs/models.md measures it), with the same numbers.
     """
 
     def __init__(self, inplace: bool = False) -> None:

@@ -24,7 +24,7 @@ def im2col(a: np.ndarray, k: int, out: np.ndarray | None = None) -> np.ndarray:
 def im2col_columns(a: np.ndarray, k: int, out: np.ndarray) -> np.ndarray:
     """Every k x k window of a one-channel (B, H, W, 1) batch, copied out as columns (k, k, B, H', W'): for each
     offset (y, x), the pixels every window reads there. The copy moves runs of W' numbers (a window row of the
-    image) where im2col's moves runs of k C = k: a quarter of the time for MNIST's 28 x 28 images and k = 5."""
+    image) where im2col's moves runs of k C = k, far fewer and longer runs (docs/performance.md has the times)."""
     np.copyto(out, sliding_window_view(a[..., 0], (k, k), axis=(1, 2)).transpose(3, 4, 0, 1, 2))
     return out
 
@@ -97,7 +97,9 @@ class Conv2d(Module):
         np.copyto(self.weight_grad, grad.reshape(k, k, -1, f).transpose(3, 2, 0, 1))  # (F, C, k, k)
         ones = self.scratch("ones", (len(dz2),), dtype)
         ones.fill(1)
-        np.matmul(ones, dz2, out=self.bias_grad)  # db = 1^T dz: a tenth of np.sum's time down a (N, F) column
+        np.matmul(
+            ones, dz2, out=self.bias_grad
+        )  # db = 1^T dz: a BLAS product rather than np.sum's strided pass down each column
         if not self.needs_input_grad:
             return None
         n, height, width, c = *dz.shape[:3], self.in_channels

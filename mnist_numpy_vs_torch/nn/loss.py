@@ -7,12 +7,21 @@ import numpy as np
 
 from mnist_numpy_vs_torch.nn.module import Module
 
+# Softmax cross-entropy over logits. For logits z of one sample, true class y and m = max_k z_k:
+#
+#     softmax(z)_k = exp(z_k - m) / sum_j exp(z_j - m)
+#     loss(z, y)   = logsumexp(z) - z_y = log sum_j exp(z_j - m) - (z_y - m)
+#
+# Subtracting m changes neither and keeps exp from overflowing. Over a batch of B, L = 1/B sum_i loss(z_i, y_i) and
+#
+#     dL/dz = (softmax(z) - onehot(y)) / B
+
 
 def shifted_exp(
     logits: np.ndarray, out: np.ndarray | None = None, peak_out: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """exp(z - m) and m = max_k z_k per row. Writes into `out` and `peak_out` when given (a training step's
-    buffers), else allocates."""
+    scratch arrays), else allocates."""
     peak = np.max(logits, axis=1, keepdims=True, out=peak_out)
     shifted = np.subtract(logits, peak, out=out)
     return np.exp(shifted, out=shifted), peak
@@ -33,7 +42,7 @@ def cross_entropy(logits: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 class CrossEntropyLoss(Module):
     """CrossEntropyLoss(): the mean over the batch, as nn.CrossEntropyLoss's default. forward(z, y) returns L;
-    backward() returns dL/dz, both in buffers kept for the batch size."""
+    backward() returns dL/dz, both in scratch arrays kept for the batch size."""
 
     def forward(self, logits: np.ndarray, labels: np.ndarray) -> float:
         n = len(labels)

@@ -100,7 +100,7 @@ def convolution_sides(kernel: int, convolutions: int) -> tuple[ConvolutionSides,
 @dataclass(frozen=True)
 class TrainNumpyParams:
     threads: Annotated[int | str, threads]  # "auto": machine.threads_for
-    shards: Annotated[int, integer(minimum=1)]  # a batch's parts through the convolutions (numpy_nn.DataParallel)
+    shards: Annotated[int, integer(minimum=1)]  # a batch's parts through the convolutions (nn.parallel.DataParallel)
 
 
 @dataclass(frozen=True)

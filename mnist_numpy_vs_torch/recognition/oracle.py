@@ -152,10 +152,6 @@ def agreement(readings: list[Reading]) -> dict[str, dict]:
     return table
 
 
-def disagreements(readings: list[Reading], model: str) -> list[Reading]:
-    return [r for r in readings if r.read is None or r.read[model] != r.own[model]]
-
-
 def as_text(table: dict[str, dict]) -> str:
     models = list(table["all"]["agreement"])
     rows = [("family", "pictures", "refused", *models)]

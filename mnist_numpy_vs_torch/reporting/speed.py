@@ -41,5 +41,5 @@ def races_by_setting(machines: dict[str, dict]) -> dict[Setting, dict[str, dict]
 def measured_on(entry: dict) -> str:
     """The day a machine's races ran, and the code they ran where the benchmark recorded it."""
     commit = entry.get("commit", {}).get("epochs")
-    day = entry.get("measured_on", {}).get("epochs", entry["date"])
+    day = entry["measured_on"]["epochs"]
     return f"{day}, {commit}" if commit else day

@@ -1,6 +1,6 @@
 """What a training run records per epoch. The log (one TSV per model, beside its weights, cached by DVC) holds only
 what the fingerprint decides, so two runs on one machine write the same bytes; the seconds each epoch took vary from
-run to run and go to a timings file of their own (metrics/timings/, not cached, read by no stage)."""
+run to run and go to a timings file of their own (metrics/timings/, cached like the weights, read by no stage)."""
 
 from __future__ import annotations
 

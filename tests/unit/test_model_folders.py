@@ -1,5 +1,5 @@
-"""A trained model is named in one place (models/folders.py's ModelId): its key in the predictions file, its seed's
-name in metrics/*.json and its files keep the names the pipeline has always written; the stages group model
+"""A trained model is named in one place (models/folders.py): its key in the predictions file, its seed's name in
+metrics/*.json and its files keep the names the pipeline has always written; the stages group model
 folders in one way."""
 
 from __future__ import annotations
@@ -9,16 +9,25 @@ from pathlib import Path
 import pytest
 
 from mnist_numpy_vs_torch.errors import PipelineError
-from mnist_numpy_vs_torch.models.folders import ModelId, group_folders, read_runs, seed_name, trained_seeds
+from mnist_numpy_vs_torch.models.folders import (
+    ModelId,
+    group_folders,
+    log_path,
+    model_dir,
+    model_path,
+    read_runs,
+    seed_name,
+    trained_seeds,
+)
 
 
 def test_a_model_keeps_the_names_the_pipeline_files_already_hold() -> None:
     model = ModelId("cnn", "torch", 7)
     assert (model.key, model.seed_name, seed_name(7)) == ("cnn_torch_seed-7", "seed-7", "seed-7")
-    assert model.folder("models") == Path("models/cnn/torch")
-    assert model.weights("models") == Path("models/cnn/torch/seed-7.pt")
-    assert ModelId("mlp", "numpy", 0).weights("models") == Path("models/mlp/numpy/seed-0.npz")
-    assert model.log("models") == Path("models/cnn/torch/seed-7.tsv")
+    folder = model_dir("models", "cnn", "torch")
+    assert folder == Path("models/cnn/torch") and model_path(folder, "torch", 7) == Path("models/cnn/torch/seed-7.pt")
+    assert model_path("models/mlp/numpy", "numpy", 0) == Path("models/mlp/numpy/seed-0.npz")
+    assert log_path(folder, 7) == Path("models/cnn/torch/seed-7.tsv")
 
 
 def test_models_are_equal_by_what_they_are_so_they_key_a_dict() -> None:
@@ -28,8 +37,9 @@ def test_models_are_equal_by_what_they_are_so_they_key_a_dict() -> None:
 
 def test_a_folders_seeds_are_read_from_the_weights_it_holds(tmp_path: Path) -> None:
     for seed in (10, 2):
-        ModelId("mlp", "numpy", seed).weights(tmp_path).parent.mkdir(parents=True, exist_ok=True)
-        ModelId("mlp", "numpy", seed).weights(tmp_path).write_bytes(b"")
+        weights = model_path(tmp_path / "mlp" / "numpy", "numpy", seed)
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        weights.write_bytes(b"")
     assert trained_seeds(tmp_path / "mlp" / "numpy", "numpy") == [2, 10]
 
 

@@ -18,8 +18,8 @@ from mnist_numpy_vs_torch.nn.module import Module
 
 
 def replicate(module: Module) -> Module:
-    """A copy of `module` that holds the same weight arrays and keeps buffers and gradients of its own, as
-    torch.nn.parallel.replicate makes one per device."""
+    """A copy of `module` that holds the same weight arrays and running statistics and keeps scratch space and
+    gradients of its own, as torch.nn.parallel.replicate makes one per device."""
     if isinstance(module, Sequential):
         twin = Sequential(*(replicate(layer) for layer in module))
         twin.training = module.training
@@ -167,11 +167,3 @@ def data_parallel(network: Sequential, shards: int, threads: int) -> Sequential:
         return network  # torch draws one mask for the whole batch; the shards would draw theirs one by one
     features = Sequential(*network.layers[:flatten])
     return Sequential(DataParallel(features, shards, threads), *network.layers[flatten:])
-
-
-# The loss, softmax cross-entropy over logits. For logits z of one sample, true class y and m = max_k z_k:
-#
-#     softmax(z)_k = exp(z_k - m) / sum_j exp(z_j - m)
-#     loss(z, y)   = logsumexp(z) - z_y = log sum_j exp(z_j - m) - (z_y - m)
-#
-# Subtracting m changes neither and keeps exp from overflowing. Over a batch of B, L = 1/B sum_i loss(z_i, y_i) and
