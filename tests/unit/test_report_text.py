@@ -61,6 +61,7 @@ def race(model: str, architecture: str, ratio: float) -> dict:
 def test_the_speed_table_has_a_column_per_machine_and_the_blas_bound_under_the_cnn_rows_only() -> None:
     machine = {
         "date": "2026-01-01",
+        "measured_on": {"epochs": "2026-01-01"},
         "machine": {"cores": 2},
         "epochs": [race("784-512-10", "mlp", 1.0), race("CNN 8 k5", "cnn", 1.4)],
     }
