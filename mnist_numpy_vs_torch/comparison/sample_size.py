@@ -79,7 +79,7 @@ PILOT_SPREADS: dict[str, dict[str, tuple[Spread, ...]]] = {
         "test_accuracy": (
             Spread(0.000577, "AMD EPYC AVX2 (family 25 model 1), 5 seeds, metrics/comparison.json at 79bbe19"),
             Spread(0.000829, "Intel Xeon AVX-512 (family 6 model 167), 5 seeds, metrics/comparison.json at 91b1366"),
-            Spread(0.00096, "the same Intel Xeon imitating AVX2, 5 seeds, issue #44"),
+            Spread(0.00096, "the same Intel Xeon imitating AVX2, 5 seeds, recorded in docs/verdict.md"),
         ),
         "test_loss": (
             Spread(0.001035, "AMD EPYC AVX2 (family 25 model 1), 5 seeds, metrics/comparison.json at 79bbe19"),
@@ -89,7 +89,7 @@ PILOT_SPREADS: dict[str, dict[str, tuple[Spread, ...]]] = {
     "cnn": {
         "test_accuracy": (
             Spread(0.000268, "Intel Xeon AVX-512 (family 6 model 167), 5 seeds, metrics/comparison.json at 91b1366"),
-            Spread(0.00074, "the same Intel Xeon imitating AVX2, 5 seeds, issue #44"),
+            Spread(0.00074, "the same Intel Xeon imitating AVX2, 5 seeds, recorded in docs/verdict.md"),
         ),
         "test_loss": (
             Spread(0.000683, "Intel Xeon AVX-512 (family 6 model 167), 5 seeds, metrics/comparison.json at 91b1366"),

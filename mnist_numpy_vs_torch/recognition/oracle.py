@@ -35,7 +35,7 @@ from mnist_numpy_vs_torch.recognition.rendering import BLACK, COLOURED, INKS, Lo
 log = logging.getLogger(__name__)
 
 FILTERS = (Image.Resampling.NEAREST, Image.Resampling.BILINEAR, Image.Resampling.BICUBIC, Image.Resampling.LANCZOS)
-# The targets (#33): of the pictures of a digit, the share read as the model reads the original array
+# The targets (docs/recognition.md): of the pictures of a digit, the share read as the model reads the original array
 TARGET_ALL = 0.99  # over all families
 TARGET_FAMILY = 0.97  # in every family, and none refused
 
