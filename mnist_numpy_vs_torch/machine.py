@@ -76,25 +76,6 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def available_memory(proc: Path = Path("/proc"), cgroup: Path = Path("/sys/fs/cgroup")) -> int | None:
-    """Bytes this process may still take: the system's MemAvailable, or less where a container's memory limit
-    (cgroup v2's memory.max less memory.current) leaves less. None where neither can be read (not Linux)."""
-    found = []
-    try:
-        for line in (proc / "meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                found.append(int(line.split()[1]) * 1024)
-    except (OSError, ValueError):
-        pass
-    try:
-        limit = (cgroup / "memory.max").read_text().strip()
-        if limit.isdigit():  # "max" where the container has no limit
-            found.append(int(limit) - int((cgroup / "memory.current").read_text()))
-    except (OSError, ValueError):
-        pass
-    return max(0, min(found)) if found else None
-
-
 def queue_workers(proc: Path = Path("/proc")) -> int:
     """How many DVC experiment-queue workers run on this machine (`dvc queue start -j N` starts N), 0 if none.
 

@@ -19,12 +19,13 @@ import os
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from mnist_numpy_vs_torch.errors import PipelineError, first_line
-from mnist_numpy_vs_torch.machine import available_cores, available_memory
+from mnist_numpy_vs_torch.machine import available_cores
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,25 @@ WORKER_BYTES = 400 * 1024 * 1024
 
 class BadRequest(PipelineError):
     """A request the page or a client got wrong: its one line goes back as the answer's detail."""
+
+
+def available_memory(proc: Path = Path("/proc"), cgroup: Path = Path("/sys/fs/cgroup")) -> int | None:
+    """Bytes this process may still take: the system's MemAvailable, or less where a container's memory limit
+    (cgroup v2's memory.max less memory.current) leaves less. None where neither can be read (not Linux)."""
+    found = []
+    try:
+        for line in (proc / "meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                found.append(int(line.split()[1]) * 1024)
+    except (OSError, ValueError):
+        pass
+    try:
+        limit = (cgroup / "memory.max").read_text().strip()
+        if limit.isdigit():  # "max" where the container has no limit
+            found.append(int(limit) - int((cgroup / "memory.current").read_text()))
+    except (OSError, ValueError):
+        pass
+    return max(0, min(found)) if found else None
 
 
 def default_count() -> int:

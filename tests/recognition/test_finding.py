@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from mnist_numpy_vs_torch import machine
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.recognition import workers
 from mnist_numpy_vs_torch.recognition.project import data_folders, find_project
@@ -95,13 +94,13 @@ def test_available_memory_is_the_lesser_of_the_system_and_the_containers(tmp_pat
     proc.mkdir()
     cgroup.mkdir()
     (proc / "meminfo").write_text("MemTotal:       16000000 kB\nMemAvailable:    8388608 kB\n")
-    assert machine.available_memory(proc, cgroup) == 8 * GiB
+    assert workers.available_memory(proc, cgroup) == 8 * GiB
     (cgroup / "memory.max").write_text("max\n")
-    assert machine.available_memory(proc, cgroup) == 8 * GiB
+    assert workers.available_memory(proc, cgroup) == 8 * GiB
     (cgroup / "memory.max").write_text(f"{4 * GiB}\n")
     (cgroup / "memory.current").write_text(f"{GiB}\n")
-    assert machine.available_memory(proc, cgroup) == 3 * GiB
-    assert machine.available_memory(tmp_path / "none", tmp_path / "none") is None
+    assert workers.available_memory(proc, cgroup) == 3 * GiB
+    assert workers.available_memory(tmp_path / "none", tmp_path / "none") is None
 
 
 @pytest.mark.parametrize(
