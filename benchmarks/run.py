@@ -3,6 +3,7 @@
     python -m benchmarks.run                      # every part (minutes; docs/performance.md)
     python -m benchmarks.run --skip-pipeline      # without the fresh-clone `dvc repro` and the sweep
     python -m benchmarks.run --only sweep photo   # just these parts, merged into benchmarks/results.json
+    python -m benchmarks.serve                    # the same as --only serve
 
 Each part is a module of this package (PARTS below); each times real code paths on the prepared data from
 `dvc repro`, returns its figures for benchmarks/results.json and its rows of the printed table.
@@ -56,7 +57,7 @@ def table(results: dict) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--prepared-dir", type=Path, default=ROOT / "data" / "prepared")
     parser.add_argument("--raw-dir", type=Path, default=ROOT / "data" / "raw")
@@ -64,7 +65,7 @@ def main() -> None:
     parser.add_argument("--skip-pipeline", action="store_true", help=f"leave out {', '.join(FRESH_CLONE_PARTS)}")
     parser.add_argument("--only", nargs="+", choices=list(PARTS), help="run only these parts; merge them into --out")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results.json")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     params = load_params(ROOT / "params.yaml")
     threads = machine.threads_for(params.train_numpy.threads)
     torch.set_num_threads(machine.threads_for(params.train_torch.threads))

@@ -1,5 +1,9 @@
-"""The page's answer time and throughput: `mnist-predict --serve` on loopback, POST /predict of a drawing, from one
-client and from several at once."""
+"""The page's answer time and throughput: `mnist-predict --serve` on loopback (its default worker processes, one
+per core), POST /predict of a drawing, from one client and from several at once.
+
+    python -m benchmarks.serve          # this part alone, merged into benchmarks/results.json (benchmarks.run's
+                                        # options apply: --out PATH writes elsewhere)
+"""
 
 from __future__ import annotations
 
@@ -97,3 +101,9 @@ def rows(results: dict) -> list[Row]:
         )
         rows.append((f"--serve, {clients} clients at once vs one", value, f">= {TARGET_SPEED_UP}x, none lost"))
     return rows
+
+
+if __name__ == "__main__":
+    from benchmarks import run as benchmarks_run
+
+    benchmarks_run.main(["--only", "serve", *sys.argv[1:]])

@@ -4,7 +4,7 @@ The CNN answers by default, in both frameworks; the MLP can answer beside it, or
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -12,21 +12,11 @@ import torch
 from threadpoolctl import threadpool_limits
 
 from mnist_numpy_vs_torch.data import dataset
-from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.architectures import DEFAULT, answering_order
-from mnist_numpy_vs_torch.models.folders import FRAMEWORKS, model_dir, trained_seeds
+from mnist_numpy_vs_torch.models.folders import FRAMEWORKS, model_dir
 from mnist_numpy_vs_torch.models.predictor import Predict, load_predictor
 from mnist_numpy_vs_torch.nn.loss import softmax
-
-
-def default_seed(models_dir: Path, architectures: tuple[str, ...], frameworks: tuple[str, ...]) -> int:
-    """The first seed trained for every architecture in every framework asked for."""
-    wanted = [(a, f) for a in architectures for f in frameworks]
-    seeds = set.intersection(*(set(trained_seeds(model_dir(models_dir, a, f), f)) for a, f in wanted))
-    if not seeds:
-        names = ", ".join(str(model_dir(models_dir, a, f)) for a, f in wanted)
-        raise PipelineError(f"{names}: no seed trained in all of them; run `dvc repro` (or `dvc pull`) first")
-    return min(seeds)
+from mnist_numpy_vs_torch.recognition.project import default_seed
 
 
 def one_core() -> None:
@@ -42,7 +32,6 @@ class Classifier:
     predictors: dict[str, dict[str, Predict]]  # architecture -> framework -> model
     normalise: dataset.Normalise
     top: int = 3
-    source: dict = field(default_factory=dict)  # the arguments of `load` that give these models again, elsewhere
 
     @classmethod
     def load(
@@ -59,15 +48,7 @@ class Classifier:
         predictors = {
             a: {f: load_predictor(a, f, model_dir(models_dir, a, f), seed) for f in frameworks} for a in architectures
         }
-        source = {
-            "models_dir": models_dir,
-            "prepared_dir": prepared_dir,
-            "seed": seed,
-            "frameworks": frameworks,
-            "top": top,
-            "architectures": architectures,
-        }
-        return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top, source)
+        return cls(seed, predictors, dataset.load_normaliser(prepared_dir), top)
 
     def classify(self, image: np.ndarray) -> dict:
         """Each architecture's and framework's most likely digit and top-k probabilities for a 28x28 uint8

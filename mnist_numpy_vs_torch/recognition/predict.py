@@ -5,7 +5,8 @@
     mnist-predict --show-preprocessed seen.png digit.png   # save the 28x28 image the models actually saw
     mnist-predict --serve                                  # a page at http://127.0.0.1:8000 to draw digits on
 
-Run it from the repository after `dvc repro` (or `dvc pull`): it reads models/ and data/prepared/facts.json.
+It reads the models/ and data/prepared/ that `dvc repro` (or `dvc pull`) leaves in the repository: the one given
+with --project, else the one it is run in (any folder inside it), else the checkout it was installed from.
 `python -m mnist_numpy_vs_torch.recognition.predict` does the same.
 """
 
@@ -13,16 +14,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 from pathlib import Path
-
-from PIL import Image
 
 from mnist_numpy_vs_torch import cli
 from mnist_numpy_vs_torch.errors import PipelineError
 from mnist_numpy_vs_torch.models.architectures import ARCHITECTURES, DEFAULT
 from mnist_numpy_vs_torch.models.folders import FRAMEWORKS
-from mnist_numpy_vs_torch.recognition.classifier import Classifier
-from mnist_numpy_vs_torch.recognition.picture import load_digit
+from mnist_numpy_vs_torch.recognition.project import data_folders
+from mnist_numpy_vs_torch.recognition.workers import WORKER_BYTES
+
+log = logging.getLogger(__name__)
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+WORKERS_HELP = (
+    "with --serve: how many worker processes classify pictures at once (default: one per core this process may "
+    f"use, its CPU affinity, but no more than the available memory holds at {WORKER_BYTES // 2**20} MB each)"
+)
 
 
 def preprocessed_path(base: Path, index: int, count: int) -> Path:
@@ -44,33 +51,51 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--top", type=int, default=3, metavar="K", help="how many probabilities to show (default 3)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--show-preprocessed", type=Path, metavar="PATH", help="save the 28x28 input as PNG")
-    parser.add_argument("--models-dir", type=Path, default=Path("models"))
-    parser.add_argument("--prepared-dir", type=Path, default=Path("data/prepared"))
+    parser.add_argument("--project", type=Path, metavar="DIR", help="the repository whose models answer (see above)")
+    parser.add_argument("--models-dir", type=Path, help="the models' folder (default: the project's models/)")
+    parser.add_argument("--prepared-dir", type=Path, help="the prepared data (default: the project's data/prepared/)")
     parser.add_argument("--serve", action="store_true", help="serve a page to draw or upload digits on")
     parser.add_argument("--host", default="127.0.0.1", help="with --serve: the address to listen on (127.0.0.1)")
     parser.add_argument("--port", type=int, default=8000, help="with --serve: the port (8000)")
+    parser.add_argument("--workers", type=int, metavar="N", help=WORKERS_HELP)
     args = parser.parse_args(argv)
     if not 1 <= args.top <= 10:
         parser.error(f"--top must be in 1..10, got {args.top}")
+    if args.workers is not None and (args.workers < 1 or not args.serve):
+        parser.error("--workers goes with --serve, and is 1 or more")
     if args.serve == bool(args.images):
         parser.error("give picture files, or --serve, but not both" if args.serve else "give at least one picture file")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Classify every picture; a picture that fails is one line on stderr, and the others are still classified.
-    Returns the exit status: 1 if any picture failed."""
+    """Classify every picture, or serve the page. Returns the exit status: 1 if any picture failed."""
     args = parse_args(argv)
-    frameworks = FRAMEWORKS if args.framework == "both" else (args.framework,)
     arch = args.arch or ("all" if args.serve else DEFAULT)
-    architectures = tuple(ARCHITECTURES) if arch == "all" else (arch,)
-    classifier = Classifier.load(args.models_dir, args.prepared_dir, args.seed, frameworks, args.top, architectures)
+    models_dir, prepared_dir = data_folders(args.project, args.models_dir, args.prepared_dir)
+    models = {
+        "models_dir": models_dir,
+        "prepared_dir": prepared_dir,
+        "seed": args.seed,
+        "frameworks": FRAMEWORKS if args.framework == "both" else (args.framework,),
+        "top": args.top,
+        "architectures": tuple(ARCHITECTURES) if arch == "all" else (arch,),
+    }
     if args.serve:
-        from mnist_numpy_vs_torch.recognition import server  # the web server's libraries load only when serving
-
-        server.run(classifier, host=args.host, port=args.port)
+        serve(args, models)
         return 0
+    return classify(args, models)
 
+
+def classify(args: argparse.Namespace, models: dict) -> int:
+    """Each picture's answers, as text or JSON; a picture that fails is one line on stderr, and the others are
+    still classified."""
+    from PIL import Image  # torch and the picture's preparation load only here: the server's process needs neither
+
+    from mnist_numpy_vs_torch.recognition.classifier import Classifier
+    from mnist_numpy_vs_torch.recognition.picture import load_digit
+
+    classifier = Classifier.load(**models)
     results, failures = [], 0
     for index, path in enumerate(args.images):
         try:
@@ -96,6 +121,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(results, indent=2))
     return 1 if failures else 0
+
+
+def serve(args: argparse.Namespace, models: dict) -> None:
+    """The page and its API until interrupted: the event loop takes requests, worker processes classify."""
+    import uvicorn  # the web server's libraries load only when serving
+
+    from mnist_numpy_vs_torch.recognition import server
+
+    settings = server.Settings.resolve(**models, count=args.workers)
+    if args.host not in LOOPBACK:
+        log.warning("listening on %s: anyone who can reach this machine can use the page", args.host)
+    uvicorn.run(server.create_app(settings), host=args.host, port=args.port, log_level="info", access_log=False)
 
 
 def entry() -> None:

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -124,6 +127,29 @@ def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: P
     assert result.returncode == 1
     assert result.stderr.startswith(f"error: {broken / 'seed-0.pt'}: not a readable torch model")
     assert "dvc repro" in result.stderr
+
+
+@pytest.mark.slow
+def test_run_from_another_folder_it_finds_the_checkout_it_runs_from_or_the_one_given(
+    workspace: Path, prepared_dir: Path, tmp_path: Path
+) -> None:
+    """Run from a folder of photos, mnist-predict reads the models of the checkout its code comes from (here the
+    workspace, by PYTHONPATH, as `pip install -e` would), or of the one --project names, whatever it runs from."""
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    seven = dataset.load_split(prepared_dir, "test").images[0]
+    picture = as_user_picture(seven, np.random.default_rng(3), photos / "7.png")
+    for options, env in (([], {"PYTHONPATH": str(workspace)}), (["--project", str(workspace)], {})):
+        result = subprocess.run(
+            [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--json", *options, picture.name],
+            cwd=photos,
+            env=os.environ | env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)[0]["predictions"]["cnn"]["torch"]["digit"] == 7
 
 
 def test_load_digit_refuses_a_directory(tmp_path: Path) -> None:

@@ -4,16 +4,11 @@ Chromium, Debian's package, driven by Playwright). Without the browser these tes
 from __future__ import annotations
 
 import base64
-import contextlib
 import io
-import itertools
 import json
 import math
-import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -21,70 +16,25 @@ from pathlib import Path
 import numpy as np
 import pytest
 import requests
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from mnist_numpy_vs_torch.data import dataset
 from tests.project import ARTIFACTS
+from tests.recognition.serving import (
+    MODELS,
+    ONE,
+    SEVEN,
+    answers,
+    children,
+    draw,
+    drawing,
+    ended,
+    everywhere,
+    post,
+    serving,
+)
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server_temp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The server's TMPDIR, empty, so that a named file the server writes there shows. (An unnamed O_TMPFILE spool
-    would not show in any listing: the in-memory parsing itself is what keeps uploads off the disk.)"""
-    return tmp_path_factory.mktemp("server-tmp")
-
-
-@contextlib.contextmanager
-def serving(workspace: Path, temp: Path) -> Iterator[tuple[subprocess.Popen, str]]:
-    """`mnist-predict --serve` on a free loopback port, in a workspace with trained models, once it answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--serve", "--port", str(port)]
-    env = os.environ | {"TMPDIR": str(temp)}
-    process = subprocess.Popen(
-        command, cwd=workspace, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=1)
-            break
-        except requests.ConnectionError:
-            assert process.poll() is None, process.stdout.read()
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the server did not answer within 60 s:\n{process.stdout.read()}")
-    try:
-        yield process, url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def server(workspace: Path, server_temp: Path) -> Iterator[str]:
-    with serving(workspace, server_temp) as (_, url):
-        yield url
-
-
-def children(pid: int) -> set[int]:
-    """The processes whose parent is `pid`, from /proc."""
-    found = set()
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(OSError):
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                found.add(int(stat.parent.name))
-    return found
 
 
 @pytest.mark.parametrize("stop", ["terminate", "kill"])
@@ -95,24 +45,8 @@ def test_the_servers_worker_processes_end_with_it(workspace: Path, server_temp: 
         assert len(workers) >= 2, "a worker per core, and multiprocessing's resource tracker"
         getattr(process, stop)()
         process.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while (left := {pid for pid in workers if Path(f"/proc/{pid}").exists()}) and time.monotonic() < deadline:
-        time.sleep(0.2)
+    left = ended(workers)
     assert not left, f"still running after the server stopped: {left}"
-
-
-def drawing(points: list[tuple[int, int]], size: int = 280) -> bytes:
-    """A digit drawn the way the page draws it: black strokes 22 pixels wide on a white 280x280 canvas."""
-    picture = Image.new("L", (size, size), 255)
-    if points:
-        ImageDraw.Draw(picture).line(points, fill=0, width=22, joint="curve")
-    buffer = io.BytesIO()
-    picture.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-SEVEN = [(70, 60), (210, 60), (120, 230)]
-ONE = [(140, 40), (140, 240)]
 
 
 def loop(width: float, turns: int = 1) -> list[tuple[int, int]]:
@@ -147,10 +81,6 @@ BOLD = {
     digit: [(round(140 + STRETCH * (x - 140)), round(140 + STRETCH * (y - 140))) for x, y in points]
     for digit, points in SKETCHES.items()
 }
-
-
-def post(url: str, data: bytes, name: str = "digit.png", field: str = "image") -> requests.Response:
-    return requests.post(url + "predict", files={field: (name, data, "image/png")}, timeout=30)
 
 
 def test_a_drawing_gets_the_same_record_as_the_command(server: str, workspace: Path, tmp_path: Path) -> None:
@@ -200,27 +130,27 @@ def test_the_image_the_models_saw_comes_back_as_28x28(server: str) -> None:
 def test_bad_input_is_a_one_line_json_error(server: str, body: bytes, field: str, status: int, message: str) -> None:
     answer = post(server, body, name="broken.png", field=field)
     assert answer.status_code == status
-    error = answer.json()["error"]
+    error = answer.json()["detail"]
     assert error.startswith(message) and "\n" not in error and "Traceback" not in answer.text
 
 
 def test_not_multipart_and_unknown_paths_are_json_errors(server: str) -> None:
     answer = requests.post(server + "predict", data=drawing(ONE), headers={"Content-Type": "image/png"}, timeout=10)
-    assert answer.status_code == 400 and "multipart/form-data" in answer.json()["error"]
-    assert requests.get(server + "nowhere", timeout=10).json() == {"error": "Not Found"}
+    assert answer.status_code == 400 and "multipart/form-data" in answer.json()["detail"]
+    assert requests.get(server + "nowhere", timeout=10).json() == {"detail": "Not Found"}
 
 
 def test_bodies_over_10_mb_are_refused_declared_or_streamed(server: str) -> None:
     big = b"\0" * (10 * 1024 * 1024 + 1)
     declared = post(server, big)
-    assert declared.status_code == 413 and "over 10 MB" in declared.json()["error"]
+    assert declared.status_code == 413 and declared.json() == {"detail": "the request body is over 10 MB"}
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: the server must count
         for start in range(0, len(big), 1 << 20):
             yield big[start : start + (1 << 20)]
 
     streamed = requests.post(server + "predict", data=chunks(), headers={"Content-Type": "multipart/form-data"})
-    assert streamed.status_code == 413
+    assert streamed.status_code == 413 and streamed.json() == {"detail": "the request body is over 10 MB"}
     assert post(server, drawing(ONE)).status_code == 200  # and it still serves
 
 
@@ -241,38 +171,6 @@ def test_nothing_is_written_to_disk(server: str, workspace: Path, server_temp: P
     post(server, drawing(SEVEN))
     post(server, b"\0" * (2 * 1024 * 1024))  # a large upload too
     assert files() == before
-
-
-def draw(page: object, points: list[tuple[int, int]]) -> None:
-    """Mouse strokes on the page's canvas, in the canvas's 280x280 coordinates."""
-    box = page.locator("#pad").bounding_box()
-    scale = box["width"] / 280
-
-    def at(point: tuple[int, int]) -> tuple[float, float]:
-        return box["x"] + point[0] * scale, box["y"] + point[1] * scale
-
-    page.mouse.move(*at(points[0]))
-    page.mouse.down()
-    for start, end in itertools.pairwise(points):
-        for step in range(1, 11):  # a hand moves through the points in between
-            fraction = step / 10
-            page.mouse.move(*at((start[0] + (end[0] - start[0]) * fraction, start[1] + (end[1] - start[1]) * fraction)))
-    page.mouse.up()
-
-
-MODELS = [(a, f) for a in ("cnn", "mlp") for f in ("numpy", "torch")]
-
-
-def answers(page: object) -> dict[tuple[str, str], str]:
-    """The digit each model's box shows, once all four have answered."""
-    for architecture, framework in MODELS:
-        shown = f"document.querySelector('#{architecture}-{framework} .digit').textContent !== '–'"
-        page.wait_for_function(shown, timeout=15_000)
-    return {(a, f): page.inner_text(f"#{a}-{f} .digit") for a, f in MODELS}
-
-
-def everywhere(digit: int) -> dict[tuple[str, str], str]:
-    return dict.fromkeys(MODELS, str(digit))
 
 
 def test_the_page_draws_a_digit_and_shows_both_answers_like_the_api(browser: object, server: str) -> None:
