@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -130,26 +131,29 @@ def test_a_missing_or_corrupt_model_says_to_run_dvc(workspace: Path, tmp_path: P
 
 
 @pytest.mark.slow
-def test_run_from_another_folder_it_finds_the_checkout_it_runs_from_or_the_one_given(
+def test_run_from_another_folder_it_finds_the_checkout_its_code_is_in_or_the_one_given(
     workspace: Path, prepared_dir: Path, tmp_path: Path
 ) -> None:
-    """Run from a folder of photos, mnist-predict reads the models of the checkout its code comes from (here the
-    workspace, by PYTHONPATH, as `pip install -e` would), or of the one --project names, whatever it runs from."""
-    photos = tmp_path / "photos"
+    """Run from a folder of photos, mnist-predict reads the models of the checkout its code is in (the workspace,
+    on PYTHONPATH, as `pip install -e` leaves it); with its code alone elsewhere (as a plain `pip install` leaves
+    it), those of the checkout --project names, and without --project it says where it looked."""
+    photos, site = tmp_path / "photos", tmp_path / "site-packages"
     photos.mkdir()
+    shutil.copytree(workspace / "mnist_numpy_vs_torch", site / "mnist_numpy_vs_torch")
     seven = dataset.load_split(prepared_dir, "test").images[0]
     picture = as_user_picture(seven, np.random.default_rng(3), photos / "7.png")
-    for options, env in (([], {"PYTHONPATH": str(workspace)}), (["--project", str(workspace)], {})):
-        result = subprocess.run(
-            [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--json", *options, picture.name],
-            cwd=photos,
-            env=os.environ | env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+
+    def predict_here(code: Path, *options: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "mnist_numpy_vs_torch.recognition.predict", "--json", *options, picture.name]
+        env = os.environ | {"PYTHONPATH": str(code)}
+        return subprocess.run(command, cwd=photos, env=env, capture_output=True, text=True, timeout=300)
+
+    for result in (predict_here(workspace), predict_here(site, "--project", str(workspace))):
         assert result.returncode == 0, result.stderr
         assert json.loads(result.stdout)[0]["predictions"]["cnn"]["torch"]["digit"] == 7
+    lost = predict_here(site)
+    assert lost.returncode == 1 and lost.stderr.count("\n") == 1
+    assert f"in {photos} or any folder above it, nor at {site}" in lost.stderr and "--project DIR" in lost.stderr
 
 
 def test_load_digit_refuses_a_directory(tmp_path: Path) -> None:
